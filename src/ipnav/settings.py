@@ -1,0 +1,51 @@
+"""Typed settings, read once from the environment (prefix ``IPNAV_``) and passed down.
+
+Modules never read ``os.environ`` themselves: the CLI (and later the web app
+factory) builds one :class:`Settings` and hands it to the core.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Where ipnav keeps its data and where it finds the sample corpora."""
+
+    model_config = SettingsConfigDict(env_prefix="IPNAV_", extra="ignore")
+
+    home: Path = Field(
+        default=Path(".ipnav"),
+        description="Data folder: SQLite database, indexes, ingest reports (IPNAV_HOME).",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description=(
+            "SQLAlchemy URL of the store (IPNAV_DATABASE_URL), e.g. "
+            "postgresql+psycopg://user@host:5432/ipnav. Default: SQLite file in IPNAV_HOME."
+        ),
+    )
+    sample_data: Path = Field(
+        default=Path("../shared/data"),
+        description="Folder of the shared sample corpora read in place (IPNAV_SAMPLE_DATA).",
+    )
+    ingest_batch_size: int = Field(
+        default=1000,
+        ge=1,
+        description="Records per ingest transaction (IPNAV_INGEST_BATCH_SIZE).",
+    )
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The configured URL, or the embedded SQLite file inside ``home``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'ipnav.db').resolve()}"
+
+    @property
+    def reports_dir(self) -> Path:
+        """Where ingest writes its rejected-record reports."""
+        return self.home / "reports"
