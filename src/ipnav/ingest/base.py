@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar, Protocol
 
+from pydantic import ValidationError
+
 from ipnav.errors import IpnavError
 from ipnav.model.record import PatentRecord
 
@@ -86,6 +88,18 @@ class Reader(Protocol):
     format: ClassVar[str]
 
     def read(self, path: Path, *, dataset: str) -> Iterator[Item]: ...
+
+
+def describe_error(exc: Exception) -> str:
+    """One line saying what is wrong with a record, from a mapper's exception."""
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        place = ".".join(str(p) for p in first["loc"]) or "record"
+        return f"field `{place}`: {first['msg']}"
+    if isinstance(exc, KeyError):
+        return f"required field `{exc.args[0]}` is missing"
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def excerpt(text: str, limit: int = 200) -> str:

@@ -1,0 +1,57 @@
+# ipnav — the two commands: `make demo` and `make test`. Every install step lives here.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export IPNAV_SAMPLE_DATA ?= $(abspath ../shared/data)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test check lint format install install-dev system-deps bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Installs ipnav into .venv (editable), re-run when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+# Debian packages the tests need: the PostgreSQL server (started on a free port by the tests).
+system-deps:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql; \
+	fi
+
+## make demo: install, load every sample corpus of ../shared/data, build, serve.
+demo: install
+	$(BIN)/ipnav demo
+
+## make test: install test dependencies (pip + Debian), start PostgreSQL, run every test.
+test: install-dev system-deps
+	$(BIN)/python scripts/tmp_postgres.py -- $(BIN)/pytest
+
+lint: install-dev
+	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
+
+format: install-dev
+	$(BIN)/ruff format src tests benchmarks scripts
+	$(BIN)/ruff check --fix src tests benchmarks scripts
+
+## make check: ruff and every test; run before each commit.
+check: lint test
+
+## make bench: the benchmarks under benchmarks/ (results go to benchmarks/RESULTS.md by hand).
+bench: install-dev system-deps
+	$(BIN)/python scripts/tmp_postgres.py -- $(BIN)/python benchmarks/ingest.py
+
+clean:
+	rm -rf .ipnav .pytest_cache .ruff_cache

@@ -1,0 +1,322 @@
+"""``ipnav`` — the command line: a thin shell over the core library.
+
+Each command parses its options, makes one call into the core and prints the
+result; core errors (:class:`~ipnav.errors.IpnavError`) become a one-line
+message on stderr and the error's exit code:
+
+===  =====================================================================
+0    success (also: nothing to do, the input was already stored)
+1    an expected error (not found, bad setting ...)
+2    bad usage (unknown option, missing argument)
+3    the ingest finished but rejected some records (see the report file)
+4    an input file could not be read as a whole (records before the fault are kept)
+===  =====================================================================
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from ipnav import __version__
+from ipnav.errors import IpnavError
+from ipnav.settings import Settings
+
+app = typer.Typer(
+    name="ipnav",
+    help="ipnav — open bilingual platform for IP public service (专利公共服务平台).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+EXIT_REJECTED = 3
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def _fail(exc: IpnavError) -> typer.Exit:
+    err.print(f"[red]error:[/red] {exc}", markup=True, highlight=False, soft_wrap=True)
+    return typer.Exit(exc.exit_code)
+
+
+def _open_store(settings: Settings):
+    from ipnav.store.patents import PatentStore
+
+    return PatentStore.open(settings)
+
+
+def _print_json(data: object) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+@app.callback(invoke_without_command=True)
+def _main(
+    version: Annotated[bool, typer.Option("--version", help="Print the version and exit.")] = False,
+) -> None:
+    if version:
+        out.print(f"ipnav {__version__}")
+        raise typer.Exit(0)
+
+
+def _ingest_files(
+    settings: Settings,
+    files: list[tuple[Path, str, str | None]],
+    *,
+    mapping: Path | None = None,
+    encoding: str | None = None,
+    force: bool = False,
+) -> int:
+    """Ingest files with a progress bar each; returns the exit code."""
+    from ipnav.ingest.base import InputFileError
+    from ipnav.ingest.formats import ReaderOptions
+    from ipnav.ingest.pipeline import ingest_file
+
+    options = ReaderOptions(mapping=mapping, encoding=encoding)
+    code = 0
+    with _open_store(settings) as store:
+        for path, format, dataset in files:
+            with Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                DownloadColumn(),
+                TextColumn("{task.fields[records]:>9,} records"),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+                console=err,
+                transient=True,
+                disable=not err.is_terminal,
+            ) as bar:
+                task = bar.add_task(path.name, total=path.stat().st_size or None, records=0)
+
+                def show(done: int, total: int, counts, task=task, bar=bar) -> None:
+                    bar.update(task, completed=done, total=total, records=counts.read)
+
+                try:
+                    report = ingest_file(
+                        store,
+                        settings,
+                        path,
+                        format=format,
+                        dataset=dataset,
+                        options=options,
+                        force=force,
+                        progress=show,
+                    )
+                except InputFileError as exc:
+                    err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+                    code = max(code, exc.exit_code)
+                    continue
+            c = report.counts
+            if report.skipped:
+                out.print(
+                    f"{path.name}: unchanged since ingest run #{report.run_id} "
+                    f"({c.read:,} records) — nothing to do (--force re-reads it)",
+                    highlight=False,
+                )
+                continue
+            verdict = "changed nothing" if not report.changed else "stored"
+            out.print(
+                f"{path.name} [{report.format} → {report.dataset}]: {c.read:,} read — "
+                f"{c.new:,} new, {c.updated:,} updated, {c.unchanged:,} unchanged, "
+                f"{c.rejected:,} rejected; {verdict} in {report.seconds:.1f} s",
+                highlight=False,
+            )
+            if report.rejects_path:
+                err.print(
+                    f"[yellow]{c.rejected:,} record(s) rejected[/yellow]; reasons in "
+                    f"{report.rejects_path}",
+                    highlight=False,
+                    soft_wrap=True,
+                )
+                code = max(code, EXIT_REJECTED)
+    return code
+
+
+def _expand(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(p for p in sorted(path.rglob("*")) if p.is_file() and p.name[0] != ".")
+        else:
+            files.append(path)
+    return files
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files (or folders) to load.")],
+    format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            "-f",
+            help="auto, jsonl, uspto-xml, uspto-pap, uspto-sgml, uspto-aps, csv, xlsx.",
+        ),
+    ] = "auto",
+    mapping: Annotated[
+        Path | None, typer.Option(help="Column-mapping file (TOML) for csv / xlsx exports.")
+    ] = None,
+    encoding: Annotated[
+        str | None, typer.Option(help="Force the text encoding of a csv file (e.g. gb18030).")
+    ] = None,
+    dataset: Annotated[
+        str | None, typer.Option(help="Source dataset name stored with the records.")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Re-read files already ingested unchanged.")] = False,
+) -> None:
+    """Load patent records (upsert by id); rejected records go to a report file."""
+    settings = _settings()
+    try:
+        files = [(p, format, dataset) for p in _expand(paths)]
+        if not files:
+            raise typer.BadParameter("no files found in the given paths")
+        code = _ingest_files(settings, files, mapping=mapping, encoding=encoding, force=force)
+    except IpnavError as exc:
+        raise _fail(exc) from None
+    raise typer.Exit(code)
+
+
+@app.command()
+def stats(
+    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+) -> None:
+    """Counts by source, country, kind, language, applicant type and year span."""
+    from ipnav.store.stats import store_stats
+
+    try:
+        with _open_store(_settings()) as store:
+            data = store_stats(store.engine)
+    except IpnavError as exc:
+        raise _fail(exc) from None
+    if format is OutputFormat.json:
+        _print_json(data)
+        return
+    out.print(
+        f"[bold]{data['total']:,}[/bold] patent records ({data['source_records']:,} source records)"
+    )
+    for key in (
+        "by_source",
+        "by_country",
+        "by_kind",
+        "by_language",
+        "by_applicant_type",
+        "by_legal_status",
+    ):
+        table = Table(title=key.replace("_", " "), title_justify="left", show_header=False)
+        for name, n in data[key].items():
+            table.add_row(str(name), f"{n:,}")
+        out.print(table)
+    years = ", ".join(f"{k} {v['min']}–{v['max']}" for k, v in data["years"].items() if v["min"])
+    out.print(f"years: {years}")
+
+
+@app.command()
+def show(
+    number: Annotated[
+        str, typer.Argument(help="Id or any number form: CN108022189A, ZL201610972212.5 …")
+    ],
+    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+) -> None:
+    """Show one patent record, found by id, publication or application number."""
+    try:
+        with _open_store(_settings()) as store:
+            found = store.find(number)
+            total = store.count()
+    except IpnavError as exc:
+        raise _fail(exc) from None
+    if not found:
+        err.print(
+            f"[red]error:[/red] no record for {number!r} among {total:,} stored; "
+            "check the number or load the data with `ipnav ingest`",
+            highlight=False,
+        )
+        raise typer.Exit(1)
+    record = found[0]
+    if len(found) > 1:
+        others = ", ".join(r.id for r in found[1:])
+        err.print(f"{number} also matches: {others}", highlight=False)
+    if format is OutputFormat.json:
+        _print_json(record.model_dump(mode="json"))
+        return
+    from ipnav.cli_render import render_record
+
+    render_record(out, record)
+
+
+@app.command(name="class")
+def classification(
+    symbol: Annotated[
+        str, typer.Argument(help="IPC / CPC symbol, e.g. G06F 9/30 or G06F0009300000.")
+    ],
+    lang: Annotated[str, typer.Option(help="zh or en.")] = "zh",
+    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+) -> None:
+    """Explain a classification symbol: its forms, hierarchy with titles, WIPO technology field."""
+    from ipnav.model.schemes import load_scheme
+
+    settings = _settings()
+    try:
+        data = load_scheme(settings.sample_data).describe(symbol, lang=lang)
+    except IpnavError as exc:
+        raise _fail(exc) from None
+    if format is OutputFormat.json:
+        _print_json(data)
+        return
+    from ipnav.cli_render import render_class
+
+    render_class(out, data)
+
+
+@app.command()
+def demo(
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the web app afterwards.")
+    ] = True,
+    force: Annotated[bool, typer.Option(help="Re-read sample files already loaded.")] = False,
+) -> None:
+    """Load every sample corpus of IPNAV_SAMPLE_DATA, build what exists, then serve."""
+    from ipnav.ingest.samples import sample_files
+
+    settings = _settings()
+    try:
+        files = sample_files(settings.sample_data)
+        code = _ingest_files(settings, list(files), force=force)
+        from ipnav.store.stats import store_stats
+
+        with _open_store(settings) as store:
+            total = store_stats(store.engine)["total"]
+    except IpnavError as exc:
+        raise _fail(exc) from None
+    out.print(f"[bold]{total:,}[/bold] patent records in {settings.resolved_database_url}")
+    if serve:
+        out.print("the web app is not part of this version yet; stopping after loading")
+    raise typer.Exit(0 if code == EXIT_REJECTED else code)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,202 @@
+"""Ingesting files: read -> map -> store in batches, with a log, progress and a rejects report.
+
+Guarantees, whatever the input:
+
+* batches are stored in one transaction each, so a crash or a kill leaves
+  every earlier batch complete and nothing half-written;
+* re-ingesting the same content changes nothing and says so (source rows are
+  compared by content hash; a file already ingested cleanly is recognised by
+  its fingerprint and skipped unless ``force``);
+* every rejected record is written, with its line / record number and the
+  reason, to a JSON Lines report in ``IPNAV_HOME/reports``;
+* a file that cannot be read as a whole raises :class:`InputFileError` after
+  the good records before the fault have been stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import orjson
+
+from ipnav.ingest.base import InputFileError, Parsed, Rejected
+from ipnav.ingest.files import logical_name, report_bytes_read
+from ipnav.ingest.formats import ReaderOptions, detect_format, make_reader
+from ipnav.settings import Settings
+from ipnav.store.patents import PatentStore, SourceItem
+from ipnav.store.runs import IngestLog, RunCounts
+
+# Bump when a reader or mapper changes what it produces, so that files ingested
+# by an older version are read again instead of being skipped as unchanged.
+PIPELINE_VERSION = "1"
+
+Progress = Callable[[int, int, RunCounts], None]  # bytes done, bytes total, counts
+
+
+@dataclass
+class IngestReport:
+    """What one file's ingest did."""
+
+    path: Path
+    format: str
+    dataset: str
+    counts: RunCounts = field(default_factory=RunCounts)
+    skipped: bool = False
+    rejects_path: Path | None = None
+    seconds: float = 0.0
+    run_id: int | None = None
+    error: str | None = None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.counts.new or self.counts.updated)
+
+
+def fingerprint(path: Path, format: str, options: ReaderOptions) -> str:
+    """Content hash of the file (and mapping), the format and the pipeline version."""
+    digest = hashlib.sha256(f"{PIPELINE_VERSION}|{format}|".encode())
+    for source in (path, options.mapping):
+        if source is None:
+            continue
+        with source.open("rb") as handle:
+            for block in iter(lambda h=handle: h.read(1 << 20), b""):
+                digest.update(block)
+    if options.encoding:
+        digest.update(options.encoding.encode())
+    return digest.hexdigest()
+
+
+def default_dataset(path: Path, settings: Settings) -> str:
+    """Dataset name: the corpus folder for files in the sample data, else the file's stem."""
+    try:
+        path.resolve().relative_to(settings.sample_data.resolve())
+        return path.resolve().parent.name
+    except ValueError:
+        name = logical_name(path)
+        return name.rsplit(".", 1)[0] if "." in name else name
+
+
+class _RejectsWriter:
+    """Opens the report file on the first rejection only."""
+
+    def __init__(self, directory: Path, path: Path, run_id: int) -> None:
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        self.path = directory / f"{logical_name(path)}.run{run_id}-{stamp}.rejects.jsonl"
+        self.source = str(path)
+        self._handle: IO[bytes] | None = None
+
+    def write(self, item: Rejected) -> None:
+        if self._handle is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = self.path.open("wb")
+        entry = {
+            "file": self.source,
+            "line": item.location.line,
+            "record": item.location.record,
+            "source_key": item.source_key,
+            "reason": item.reason,
+            "excerpt": item.excerpt,
+        }
+        self._handle.write(orjson.dumps(entry) + b"\n")
+        self._handle.flush()
+
+    def close(self) -> Path | None:
+        if self._handle is None:
+            return None
+        self._handle.close()
+        return self.path
+
+
+def ingest_file(
+    store: PatentStore,
+    settings: Settings,
+    path: Path,
+    *,
+    format: str = "auto",
+    dataset: str | None = None,
+    options: ReaderOptions | None = None,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Ingest one file into ``store``; see the module docstring for the guarantees."""
+    options = options or ReaderOptions()
+    started = time.perf_counter()
+    if not path.is_file():
+        raise InputFileError(f"{path}: no such file")
+    chosen = detect_format(path) if format == "auto" else format
+    reader = make_reader(chosen, options)
+    dataset = dataset or default_dataset(path, settings)
+    report = IngestReport(path=path, format=chosen, dataset=dataset)
+    log = IngestLog(store.engine)
+    print_key = fingerprint(path, chosen, options)
+    if not force:
+        previous = log.completed(print_key, dataset)
+        if previous is not None:
+            report.skipped = True
+            report.run_id = previous["id"]
+            report.counts = RunCounts(read=previous["read"], unchanged=previous["read"])
+            report.seconds = time.perf_counter() - started
+            return report
+    total = path.stat().st_size
+    run_id = log.start(str(path.resolve()), chosen, dataset, print_key)
+    report.run_id = run_id
+    rejects = _RejectsWriter(settings.reports_dir, path, run_id)
+    counts = report.counts
+    batch: list[SourceItem] = []
+    position = 0
+
+    def on_bytes(done: int) -> None:
+        nonlocal position
+        position = done
+
+    def flush() -> None:
+        if batch:
+            result = store.upsert(batch, run_id)
+            counts.new += result.new
+            counts.updated += result.updated
+            counts.unchanged += result.unchanged
+            batch.clear()
+        if progress:
+            progress(position, total, counts)
+
+    status, message = "failed", None
+    try:
+        with report_bytes_read(on_bytes):
+            for item in reader.read(path, dataset=dataset):
+                counts.read += 1
+                if isinstance(item, Parsed):
+                    batch.append(SourceItem(dataset, item.source_key, item.record))
+                    if len(batch) >= settings.ingest_batch_size:
+                        flush()
+                else:
+                    counts.rejected += 1
+                    rejects.write(item)
+        flush()
+        status = "completed" if counts.rejected == 0 else "completed_with_rejects"
+    except InputFileError as exc:
+        flush()  # the good records before the fault are kept
+        message = str(exc)
+        report.error = message
+        raise
+    except BaseException as exc:
+        status, message = "interrupted", f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        report.rejects_path = rejects.close()
+        log.finish(
+            run_id,
+            counts,
+            status,
+            message,
+            str(report.rejects_path) if report.rejects_path else None,
+        )
+        report.seconds = time.perf_counter() - started
+    if progress:
+        progress(total, total, counts)
+    return report

@@ -1,0 +1,377 @@
+"""The patent store: upsert source records, keep canonical records merged, read them back.
+
+Every write goes through :meth:`PatentStore.upsert`, which runs in one
+transaction: either a whole batch (its source rows, the re-merged canonical
+records and their derived rows) is stored, or nothing of it is. A killed
+ingest therefore leaves the store as it was after the last committed batch.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+import orjson
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
+
+from ipnav.model.merge import Merged, SourceRow, merge_group
+from ipnav.model.numbers import ApplicationNumber, NumberError, parse_any
+from ipnav.model.record import PatentRecord
+from ipnav.settings import Settings
+from ipnav.store import db
+from ipnav.store.schema import (
+    DERIVED_TABLES,
+    patent,
+    patent_citation,
+    patent_class,
+    patent_party,
+    source_record,
+)
+
+_IN_CHUNK = 500  # keeps IN (...) lists well inside SQLite's and PostgreSQL's limits
+
+
+@dataclass(frozen=True)
+class SourceItem:
+    """A record as one dataset gives it, ready to be stored."""
+
+    dataset: str
+    source_key: str
+    record: PatentRecord
+
+
+@dataclass
+class UpsertResult:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __iadd__(self, other: UpsertResult) -> UpsertResult:
+        self.new += other.new
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        return self
+
+
+def record_json(record: PatentRecord) -> bytes:
+    """Stable JSON of a record: sorted keys, defaults left out (what is hashed and stored)."""
+    return orjson.dumps(
+        record.model_dump(mode="json", exclude_defaults=True), option=orjson.OPT_SORT_KEYS
+    )
+
+
+def match_key_of(record: PatentRecord) -> str:
+    """Country + number with the kind dropped; the id itself for records without a number."""
+    if record.country and record.number:
+        number = record.number.lstrip("0") if record.number.isdigit() else record.number
+        return f"{record.country}{number}"
+    return record.id
+
+
+def _chunks(values: Sequence, size: int = _IN_CHUNK) -> Iterator[Sequence]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+class PatentStore:
+    """Canonical patent records in SQLite or PostgreSQL."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, settings: Settings) -> PatentStore:
+        """Open (creating or upgrading) the store the settings point to."""
+        engine = db.create_store_engine(settings.resolved_database_url)
+        db.upgrade(engine)
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> PatentStore:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- writing -------------------------------------------------------------
+
+    def upsert(self, items: Sequence[SourceItem], run_id: int | None = None) -> UpsertResult:
+        """Store a batch atomically; re-merge every publication it touches."""
+        latest: dict[tuple[str, str], SourceItem] = {}
+        for item in items:
+            latest[(item.dataset, item.source_key)] = item
+        payload = {key: record_json(item.record) for key, item in latest.items()}
+        hashes = {
+            key: hashlib.blake2b(data, digest_size=16).hexdigest() for key, data in payload.items()
+        }
+        result = UpsertResult()
+        with self.engine.begin() as conn:
+            known = self._known_hashes(conn, list(latest))
+            changed: dict[tuple[str, str], SourceItem] = {}
+            touched: set[str] = set()
+            for key, item in latest.items():
+                old = known.get(key)
+                if old is None:
+                    result.new += 1
+                elif old[0] == hashes[key]:
+                    result.unchanged += 1
+                    continue
+                else:
+                    result.updated += 1
+                    touched.add(old[1])
+                changed[key] = item
+                touched.add(match_key_of(item.record))
+            if not changed:
+                return result
+            self._write_source_rows(conn, changed, payload, hashes, known, run_id)
+            self._remerge(conn, sorted(touched), {k: v.record for k, v in changed.items()})
+        return result
+
+    def _known_hashes(
+        self, conn: Connection, keys: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], tuple[str, str]]:
+        by_dataset: dict[str, list[str]] = defaultdict(list)
+        for dataset, source_key in keys:
+            by_dataset[dataset].append(source_key)
+        known = {}
+        for dataset, source_keys in by_dataset.items():
+            for chunk in _chunks(source_keys):
+                rows = conn.execute(
+                    select(
+                        source_record.c.source_key,
+                        source_record.c.content_hash,
+                        source_record.c.match_key,
+                    ).where(
+                        source_record.c.dataset == dataset, source_record.c.source_key.in_(chunk)
+                    )
+                )
+                for source_key, content_hash, key in rows:
+                    known[(dataset, source_key)] = (content_hash, key)
+        return known
+
+    def _write_source_rows(self, conn, changed, payload, hashes, known, run_id) -> None:
+        fresh, stale = [], []
+        for key, item in changed.items():
+            row = {
+                "dataset": item.dataset,
+                "source_key": item.source_key,
+                "match_key": match_key_of(item.record),
+                "kind": item.record.kind,
+                "patent_id": item.record.id,
+                "content_hash": hashes[key],
+                "record": payload[key].decode(),
+                "ingest_run_id": run_id,
+            }
+            (stale if key in known else fresh).append(row)
+        if fresh:
+            conn.execute(insert(source_record), fresh)
+        for row in stale:
+            conn.execute(
+                update(source_record)
+                .where(
+                    source_record.c.dataset == row["dataset"],
+                    source_record.c.source_key == row["source_key"],
+                )
+                .values(row)
+            )
+
+    def _remerge(
+        self,
+        conn: Connection,
+        match_keys: list[str],
+        in_memory: dict[tuple[str, str], PatentRecord],
+    ) -> None:
+        groups: dict[str, list[SourceRow]] = defaultdict(list)
+        current: dict[tuple[str, str], str] = {}
+        for chunk in _chunks(match_keys):
+            rows = conn.execute(
+                select(
+                    source_record.c.dataset,
+                    source_record.c.source_key,
+                    source_record.c.match_key,
+                    source_record.c.patent_id,
+                    source_record.c.record,
+                ).where(source_record.c.match_key.in_(chunk))
+            )
+            for dataset, source_key, key, patent_id, text in rows:
+                record = in_memory.get((dataset, source_key))
+                if record is None:
+                    record = PatentRecord.model_validate_json(text)
+                groups[key].append(SourceRow(dataset, source_key, record))
+                current[(dataset, source_key)] = patent_id
+            doomed = select(patent.c.id).where(patent.c.match_key.in_(chunk))
+            for table in DERIVED_TABLES:
+                conn.execute(delete(table).where(table.c.patent_id.in_(doomed)))
+            conn.execute(delete(patent).where(patent.c.match_key.in_(chunk)))
+        merged = [m for key in match_keys for m in merge_group(groups.get(key, []))]
+        self._insert_patents(conn, merged)
+        moved = [
+            {"d": row.dataset, "k": row.source_key, "p": m.record.id}
+            for m in merged
+            for row in m.members
+            if current.get((row.dataset, row.source_key)) != m.record.id
+        ]
+        if moved:
+            conn.execute(
+                update(source_record)
+                .where(
+                    source_record.c.dataset == bindparam("d"),
+                    source_record.c.source_key == bindparam("k"),
+                )
+                .values(patent_id=bindparam("p")),
+                moved,
+            )
+
+    def _insert_patents(self, conn: Connection, merged: Sequence[Merged]) -> None:
+        if not merged:
+            return
+        now = dt.datetime.now(dt.UTC)
+        rows, parties, classes, citations = [], [], [], []
+        for m in merged:
+            rec = m.record
+            rows.append(
+                {
+                    "id": rec.id,
+                    "match_key": match_key_of(rec),
+                    "country": rec.country,
+                    "number": rec.number,
+                    "kind": rec.kind,
+                    "application_number": rec.application_number,
+                    "filing_date": rec.filing_date,
+                    "publication_date": rec.publication_date,
+                    "grant_date": rec.grant_date,
+                    "priority_date": rec.priority_date,
+                    "title": rec.text("title"),
+                    "languages": ",".join(rec.languages),
+                    "legal_status": rec.legal_status.value if rec.legal_status else None,
+                    "family_id": rec.family_id,
+                    "claims_count": rec.claims_count,
+                    "sources": ",".join(sorted({s.dataset for s in rec.sources})),
+                    "record": rec.model_dump(mode="json", exclude_defaults=True),
+                    "updated_at": now,
+                }
+            )
+            for role, people in (
+                ("applicant", rec.applicants),
+                ("inventor", rec.inventors),
+                ("agent", rec.agents),
+            ):
+                for seq, person in enumerate(people):
+                    parties.append(
+                        {
+                            "patent_id": rec.id,
+                            "role": role,
+                            "seq": seq,
+                            "name": person.name,
+                            "normalized_name": getattr(person, "normalized_name", "") or "",
+                            "type": _value(getattr(person, "type", None)),
+                            "country": person.country,
+                            "province": getattr(person, "province", None),
+                        }
+                    )
+            for scheme, symbols in (("ipc", rec.ipc), ("cpc", rec.cpc)):
+                for seq, symbol in enumerate(symbols):
+                    classes.append(
+                        {
+                            "patent_id": rec.id,
+                            "scheme": scheme,
+                            "seq": seq,
+                            "symbol": symbol,
+                            "subclass": symbol[:4],
+                        }
+                    )
+            for seq, citation in enumerate(rec.cited_patents):
+                citations.append(
+                    {
+                        "patent_id": rec.id,
+                        "seq": seq,
+                        "cited_ref": citation.ref,
+                        "cited_match_key": citation.match_key or citation.ref,
+                        "category": citation.category,
+                    }
+                )
+        conn.execute(insert(patent), rows)
+        for table, values in (
+            (patent_party, parties),
+            (patent_class, classes),
+            (patent_citation, citations),
+        ):
+            if values:
+                conn.execute(insert(table), values)
+
+    # -- reading -------------------------------------------------------------
+
+    def get(self, patent_id: str) -> PatentRecord | None:
+        with self.engine.connect() as conn:
+            data = conn.execute(select(patent.c.record).where(patent.c.id == patent_id)).scalar()
+        return PatentRecord.model_validate(data) if data is not None else None
+
+    def find(self, text: str) -> list[PatentRecord]:
+        """Records for an id or number in any form a user pastes.
+
+        Tried in order: the exact id, a source's own id (e.g. a BDCI hash), the
+        publication number (exact kind first, then every kind of that number),
+        the application number. Raises :class:`NumberError` when the text is
+        not a number at all.
+        """
+        text = text.strip()
+        with self.engine.connect() as conn:
+            ids = [text, text.upper()]
+            found = conn.execute(select(patent.c.id).where(patent.c.id.in_(ids))).scalars().all()
+            if not found:
+                found = (
+                    conn.execute(
+                        select(source_record.c.patent_id).where(source_record.c.source_key.in_(ids))
+                    )
+                    .scalars()
+                    .all()
+                )
+            if not found:
+                number = parse_any(text)
+                if isinstance(number, ApplicationNumber):
+                    query = select(patent.c.id).where(
+                        patent.c.application_number == number.normalized
+                    )
+                else:
+                    query = select(patent.c.id).where(patent.c.id == number.id)
+                    if number.kind is None or not conn.execute(query).first():
+                        query = select(patent.c.id).where(patent.c.match_key == number.match_key)
+                found = conn.execute(query.order_by(patent.c.id)).scalars().all()
+        return [rec for rec in (self.get(pid) for pid in dict.fromkeys(found)) if rec]
+
+    def count(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(patent)).scalar_one()
+
+    def iter_records(self, batch_size: int = 1000) -> Iterator[PatentRecord]:
+        """Every canonical record, in id order, fetched in batches."""
+        last = ""
+        while True:
+            with self.engine.connect() as conn:
+                rows = conn.execute(
+                    select(patent.c.id, patent.c.record)
+                    .where(patent.c.id > last)
+                    .order_by(patent.c.id)
+                    .limit(batch_size)
+                ).all()
+            if not rows:
+                return
+            for _, data in rows:
+                yield PatentRecord.model_validate(data)
+            last = rows[-1][0]
+
+    def ids(self) -> Iterable[str]:
+        with self.engine.connect() as conn:
+            return conn.execute(select(patent.c.id).order_by(patent.c.id)).scalars().all()
+
+
+def _value(enum_or_none) -> str | None:
+    return enum_or_none.value if enum_or_none is not None else None
+
+
+__all__ = ["NumberError", "PatentStore", "SourceItem", "UpsertResult"]

@@ -1,0 +1,147 @@
+"""Tables of the patent store (SQLAlchemy Core; Alembic migrations mirror this file).
+
+Two layers:
+
+* ``source_record`` keeps what each source said about a publication, one row
+  per (dataset, source key), with a content hash so that re-ingesting the
+  same file is recognised as "unchanged";
+* ``patent`` holds the canonical record merged from all source rows that
+  share a ``match_key`` (country + number), plus derived tables
+  (``patent_party``, ``patent_class``, ``patent_citation``) that searches,
+  facets and analytics query without parsing JSON.
+
+The derived rows of a publication are always rewritten together with it, in
+the same transaction, so they can never disagree with the record.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+JsonDoc = JSON().with_variant(JSONB(), "postgresql")
+
+ingest_run = Table(
+    "ingest_run",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("path", Text, nullable=False),
+    Column("format", String(32), nullable=False),
+    Column("dataset", String(200), nullable=False),
+    Column("fingerprint", String(80), nullable=False),
+    Column(
+        "status", String(32), nullable=False
+    ),  # running, completed, completed_with_rejects, failed, interrupted
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("read", Integer, nullable=False, default=0),
+    Column("new", Integer, nullable=False, default=0),
+    Column("updated", Integer, nullable=False, default=0),
+    Column("unchanged", Integer, nullable=False, default=0),
+    Column("rejected", Integer, nullable=False, default=0),
+    Column("rejects_path", Text),
+    Column("message", Text),
+    Index("ix_ingest_run_fingerprint", "fingerprint", "status"),
+)
+
+source_record = Table(
+    "source_record",
+    metadata,
+    Column("dataset", String(200), primary_key=True),
+    Column("source_key", String(300), primary_key=True),
+    Column("match_key", String(300), nullable=False),
+    Column("kind", String(8)),
+    Column("patent_id", String(300), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("record", Text, nullable=False),  # canonical JSON as this source gave it
+    Column("ingest_run_id", Integer, ForeignKey("ingest_run.id")),
+    Index("ix_source_record_match_key", "match_key"),
+    Index("ix_source_record_patent_id", "patent_id"),
+)
+
+patent = Table(
+    "patent",
+    metadata,
+    Column("id", String(300), primary_key=True),
+    Column("match_key", String(300), nullable=False),
+    Column("country", String(8)),
+    Column("number", String(64)),
+    Column("kind", String(8)),
+    Column("application_number", String(64)),
+    Column("filing_date", Date),
+    Column("publication_date", Date),
+    Column("grant_date", Date),
+    Column("priority_date", Date),
+    Column("title", Text),
+    Column("languages", String(64), nullable=False, default=""),  # e.g. "en,zh"
+    Column("legal_status", String(20)),
+    Column("family_id", String(64)),
+    Column("claims_count", Integer),
+    Column("sources", Text, nullable=False, default=""),  # datasets, comma-separated
+    Column("record", JsonDoc, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_patent_match_key", "match_key"),
+    Index("ix_patent_application_number", "application_number"),
+    Index("ix_patent_publication_date", "publication_date"),
+    Index("ix_patent_country_kind", "country", "kind"),
+)
+
+patent_party = Table(
+    "patent_party",
+    metadata,
+    Column("patent_id", String(300), ForeignKey("patent.id", ondelete="CASCADE"), primary_key=True),
+    Column("role", String(12), primary_key=True),  # applicant / inventor / agent
+    Column("seq", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("normalized_name", Text, nullable=False, default=""),
+    Column("type", String(16)),
+    Column("country", String(8)),
+    Column("province", String(32)),
+    Index("ix_patent_party_normalized", "role", "normalized_name"),
+)
+
+patent_class = Table(
+    "patent_class",
+    metadata,
+    Column("patent_id", String(300), ForeignKey("patent.id", ondelete="CASCADE"), primary_key=True),
+    Column("scheme", String(8), primary_key=True),  # ipc / cpc
+    Column("seq", Integer, primary_key=True),
+    Column("symbol", String(40), nullable=False),
+    Column("subclass", String(4), nullable=False),
+    Index("ix_patent_class_symbol", "scheme", "symbol"),
+    Index("ix_patent_class_subclass", "scheme", "subclass"),
+)
+
+patent_citation = Table(
+    "patent_citation",
+    metadata,
+    Column("patent_id", String(300), ForeignKey("patent.id", ondelete="CASCADE"), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("cited_ref", String(300), nullable=False),
+    Column("cited_match_key", String(300), nullable=False),
+    Column("category", String(20)),
+    Index("ix_patent_citation_cited", "cited_match_key"),
+)
+
+DERIVED_TABLES = (patent_party, patent_class, patent_citation)
