@@ -26,7 +26,9 @@ def test_kindless_record_joins_the_one_publication_of_its_number():
         "peds",
         None,
         legal_status=LegalStatus.GRANTED,
-        legal_events=[LegalEvent(date=dt.date(2020, 8, 16), code="CTNF", description="Non-Final Rejection")],
+        legal_events=[
+            LegalEvent(date=dt.date(2020, 8, 16), code="CTNF", description="Non-Final Rejection")
+        ],
     )
     grant = row("grants", "B2", title={"en": "Efficient LS-designs"}, cpc=["H04L9/06"])
     [merged] = merge_group([peds, grant])

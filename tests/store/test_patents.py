@@ -50,7 +50,11 @@ def test_same_publication_from_two_sources_is_merged(store):
                 "B2",
                 title={"en": "Shader-based system"},
                 applicants=[
-                    Party(name="NVIDIA Corporation", normalized_name="NVIDIA", type=ApplicantType.COMPANY)
+                    Party(
+                        name="NVIDIA Corporation",
+                        normalized_name="NVIDIA",
+                        type=ApplicantType.COMPANY,
+                    )
                 ],
                 cpc=["G06T15/80", "G06T15/50"],
             )
@@ -82,7 +86,11 @@ def test_different_kinds_stay_different_publications(store):
         return SourceItem("patsnap", f"EP0049154{kind}", record)
 
     store.upsert([ep("A1"), ep("B1"), ep("B2")])
-    assert sorted(r.id for r in store.find("EP 0049154")) == ["EP0049154A1", "EP0049154B1", "EP0049154B2"]
+    assert sorted(r.id for r in store.find("EP 0049154")) == [
+        "EP0049154A1",
+        "EP0049154B1",
+        "EP0049154B2",
+    ]
     assert [r.id for r in store.find("EP0049154B1")] == ["EP0049154B1"]
 
 
@@ -136,7 +144,9 @@ def test_stats_counts(store):
         kind="A",
         title={"zh": "一种测试装置"},
         publication_date=dt.date(2018, 5, 11),
-        applicants=[Party(name="浙江大学", normalized_name="浙江大学", type=ApplicantType.UNIVERSITY)],
+        applicants=[
+            Party(name="浙江大学", normalized_name="浙江大学", type=ApplicantType.UNIVERSITY)
+        ],
         sources=[SourceRef(dataset="cn")],
     )
     store.upsert([SourceItem("cn", cn.id, cn), grant("nvidia", "B2", title={"en": "x"})])

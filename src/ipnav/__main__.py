@@ -1,0 +1,5 @@
+"""``python -m ipnav`` runs the command line."""
+
+from ipnav.cli import main
+
+main()
