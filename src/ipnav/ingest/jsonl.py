@@ -10,7 +10,6 @@ wrong encoding) stops the ingest with one clear message.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
@@ -47,18 +46,24 @@ class JsonlReader:
         mapper: Mapper | None = SCHEMAS[self.schema] if self.schema else None
         seen_json = False
         with open_input(path) as raw:
-            text = io.TextIOWrapper(raw, encoding="utf-8", errors="strict", newline="\n")
             number = 0
             try:
-                for number, line in enumerate(text, start=1):
+                for number, data in enumerate(raw, start=1):
+                    if looks_binary(data):
+                        raise InputFileError(
+                            f"{path}: line {number} holds binary data, not JSON Lines; "
+                            "give a .jsonl file (one JSON object per line)"
+                        )
+                    try:
+                        line = data.decode("utf-8")
+                    except UnicodeDecodeError as exc:
+                        raise InputFileError(
+                            f"{path}: line {number} is not valid UTF-8 ({exc.reason} at byte "
+                            f"{exc.start}); JSON Lines files must be UTF-8"
+                        ) from None
                     if not line.strip():
                         continue
                     location = Location(line=number)
-                    if number == 1 and looks_binary(line.encode("utf-8", "replace")):
-                        raise InputFileError(
-                            f"{path}: binary data, not JSON Lines; "
-                            "give a .jsonl file (one JSON object per line)"
-                        )
                     try:
                         raw_record = orjson.loads(line)
                     except orjson.JSONDecodeError as exc:
@@ -97,11 +102,6 @@ class JsonlReader:
                         )
                         continue
                     yield Parsed(record, source_key, location)
-            except UnicodeDecodeError as exc:
-                raise InputFileError(
-                    f"{path}: line {number + 1} is not valid UTF-8 ({exc.reason}); "
-                    "JSON Lines files must be UTF-8"
-                ) from None
             except (EOFError, OSError) as exc:  # truncated or corrupt .gz
                 raise InputFileError(
                     f"{path}: the file ends or breaks after line {number} ({exc}); "

@@ -12,6 +12,7 @@ README under ``IPNAV_SAMPLE_DATA``) and ipnav's own canonical JSONL.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -73,13 +74,17 @@ def publication(value: str, field: str, **kwargs: Any):
         raise RecordError(f"field `{field}`: {exc}") from None
 
 
+# Symbols repeat across a corpus (a portfolio's CPC groups); parse each once.
+_normalize_symbol = functools.lru_cache(maxsize=1 << 16)(normalize_symbol)
+
+
 def symbols(values: Iterable[str] | None, field: str) -> list[str]:
     result: list[str] = []
     for value in values or []:
         if not value or not str(value).strip():
             continue
         try:
-            symbol = normalize_symbol(str(value))
+            symbol = _normalize_symbol(str(value))
         except ClassificationError as exc:
             raise RecordError(f"field `{field}`: {exc}") from None
         if symbol not in result:

@@ -1,34 +1,36 @@
 """Which language a text is in, by script: enough to key patent texts by language.
 
 Patent texts are long and single-language; counting scripts is more reliable
-for them than a statistical detector, and costs nothing.
+for them than a statistical detector, and costs nothing. Counting uses regular
+expressions (C speed) over the first few thousand characters.
 """
 
 from __future__ import annotations
 
+import re
 
-def _script_counts(text: str) -> tuple[int, int, int, int]:
-    han = kana = hangul = latin = 0
-    for ch in text:
-        code = ord(ch)
-        if 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0xF900 <= code <= 0xFAFF:
-            han += 1
-        elif 0x3040 <= code <= 0x30FF:
-            kana += 1
-        elif 0xAC00 <= code <= 0xD7AF:
-            hangul += 1
-        elif ch.isascii() and ch.isalpha():
-            latin += 1
-    return han, kana, hangul, latin
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_HANGUL = re.compile(r"[\uac00-\ud7af]")
+_LATIN = re.compile(r"[A-Za-z]")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+_SAMPLE = 4000
 
 
 def detect_language(text: str, default: str = "en") -> str:
     """ISO 639-1 code of the dominant script: zh, ja, ko or en (Latin).
 
-    Han characters count about three times a Latin letter, since a Chinese
-    word is one or two characters and an English word about five letters.
+    Han characters count three times a Latin letter, since a Chinese word is
+    one or two characters and an English word about five letters; any kana
+    beside Han means Japanese.
     """
-    han, kana, hangul, latin = _script_counts(text)
+    sample = text[:_SAMPLE]
+    if not _CJK.search(sample):  # the common case of a Latin-script text: no counting needed
+        return "en" if _LATIN.search(sample) else default
+    han = len(_HAN.findall(sample))
+    kana = len(_KANA.findall(sample))
+    hangul = len(_HANGUL.findall(sample))
+    latin = len(_LATIN.findall(sample))
     if kana and kana * 3 >= han * 0.2:
         return "ja"
     if hangul and hangul * 3 >= latin:

@@ -1,0 +1,202 @@
+"""Ingest throughput and peak memory, per shared corpus, into SQLite and PostgreSQL.
+
+    make bench                       # starts a throwaway PostgreSQL, runs this script
+    .venv/bin/python benchmarks/ingest.py [--postgres-url URL] [--write]
+
+Each measurement runs in its own process (so peak RSS is its own) on a fresh
+store. Baseline measured in the same run: reading and mapping the file
+without storing anything ("read+map"), which bounds what the store can reach.
+USPTO XML throughput is measured on a weekly-style file made by concatenating
+the real ICE samples of ``uspto_fulltext_format_samples`` many times with
+distinct document numbers (the samples are only 8 documents; say so when
+quoting the number). ``--write`` replaces the ingest section of
+``benchmarks/RESULTS.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gzip
+import json
+import os
+import platform
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "RESULTS.md"
+START, END = "<!-- ingest:start -->", "<!-- ingest:end -->"
+
+JSONL_CORPORA = [
+    "us_nvidia_portfolio_patentsview/nvidia_patents.jsonl.gz",
+    "us_uspto_random10k_abstracts/uspto_random_10000.jsonl.gz",
+    "us_patentsview_keyword_queries/patentsview_keyword_queries.jsonl.gz",
+    "patsnap_cs3245_citation_corpus/documents.jsonl.gz",
+    "cn_bdci2022_patent_fewshot/cn_bdci2022_patents.jsonl.gz",
+    "cn_patent_titles_ipc/cn_titles_ipc_subclasses.jsonl.gz",
+    "us_uspto_prosecution_events_sample/uspto_peds_prosecution_events.jsonl.gz",
+]
+XML_COPIES = 250  # x 8 ICE documents = 2,000 documents with claims, descriptions, citations
+
+
+def sample_data() -> Path:
+    return Path(os.environ.get("IPNAV_SAMPLE_DATA", ROOT.parent / "shared" / "data"))
+
+
+def build_weekly_xml(target: Path) -> int:
+    """Concatenate the real ICE samples XML_COPIES times, renumbering each copy."""
+    folder = sample_data() / "uspto_fulltext_format_samples"
+    docs = [
+        gzip.decompress(p.read_bytes()).decode("utf-8")
+        for sub in ("xml2004", "xml2006", "xml2014", "xmlApp2004")
+        for p in sorted((folder / sub).glob("*.xml.gz"))
+    ]
+    count = 0
+    with target.open("w", encoding="utf-8") as out:
+        for copy in range(XML_COPIES):
+            for doc in docs:
+                count += 1
+                renumbered = re.sub(
+                    r"(<publication-reference>\s*<document-id>\s*<country>US</country>\s*"
+                    r"<doc-number>)(\w+)(</doc-number>)",
+                    lambda m, c=copy: f"{m[1]}{m[2]}{c:04d}{m[3]}",
+                    doc,
+                    count=1,
+                )
+                out.write(renumbered if renumbered.endswith("\n") else renumbered + "\n")
+    return count
+
+
+def measure_one(path: Path, format: str, backend: str, url: str | None, store: bool) -> dict:
+    """Runs in the child process: one file, one fresh store."""
+    from ipnav.ingest.formats import make_reader
+    from ipnav.ingest.pipeline import ingest_file
+    from ipnav.settings import Settings
+    from ipnav.store.patents import PatentStore
+
+    with tempfile.TemporaryDirectory() as home:
+        settings = Settings(home=Path(home), sample_data=sample_data(), database_url=url)
+        started = time.perf_counter()
+        if store:
+            with PatentStore.open(settings) as opened:
+                report = ingest_file(opened, settings, path, format=format, dataset="bench")
+            records, rejected = report.counts.read, report.counts.rejected
+        else:
+            records = rejected = 0
+            for item in make_reader(format).read(path, dataset="bench"):
+                records += 1
+                rejected += not hasattr(item, "record")
+        seconds = time.perf_counter() - started
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "records": records,
+        "rejected": rejected,
+        "seconds": seconds,
+        "rate": records / seconds,
+        "peak_mib": peak_mib,
+    }
+
+
+def run_child(path: Path, format: str, backend: str, url: str | None, store: bool) -> dict:
+    args = [sys.executable, __file__, "--child", str(path), format, backend, url or "-", str(int(store))]
+    done = subprocess.run(args, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--postgres-url", default=os.environ.get("IPNAV_TEST_POSTGRES_URL"))
+    parser.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
+    parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        path, format, backend, url, store = args.child
+        result = measure_one(Path(path), format, backend, None if url == "-" else url, store == "1")
+        print(json.dumps(result))
+        return 0
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        weekly = Path(tmp) / "ipg-weekly-replicated.xml"
+        xml_docs = build_weekly_xml(weekly)
+        inputs = [(sample_data() / rel, "jsonl", rel.split("/")[0]) for rel in JSONL_CORPORA]
+        inputs.append((weekly, "uspto-xml", f"USPTO ICE XML, {xml_docs:,} docs (8 real, replicated)"))
+        backends = [("sqlite", None)] + ([("postgresql", args.postgres_url)] if args.postgres_url else [])
+        for path, format, label in inputs:
+            base = run_child(path, format, "none", None, store=False)
+            row = {"corpus": label, "format": format, "records": base["records"], "read+map": base["rate"]}
+            for backend, url in backends:
+                result = run_child(path, format, backend, url, store=True)
+                row[backend] = result["rate"]
+                row[f"{backend}_mib"] = result["peak_mib"]
+                row["rejected"] = result["rejected"]
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+
+    totals = {}
+    for fmt in ("jsonl", "uspto-xml"):
+        chosen = [r for r in rows if r["format"] == fmt]
+        n = sum(r["records"] for r in chosen)
+        for key in ("read+map", "sqlite", "postgresql"):
+            if all(key in r for r in chosen):
+                totals[(fmt, key)] = n / sum(r["records"] / r[key] for r in chosen)
+
+    lines = [
+        START,
+        "## Ingest throughput (issue 2)",
+        "",
+        f"Measured {dt.date.today().isoformat()} on {machine()}; command: `make bench` "
+        "(= `scripts/tmp_postgres.py -- python benchmarks/ingest.py`). Each cell is one run in "
+        "a fresh process on a fresh store (PostgreSQL 15 from Debian, local, fsync off as in "
+        "the test server). Baseline in the same run: read+map = parsing and mapping only, "
+        "nothing stored. Peak memory is the process's maximum RSS.",
+        "",
+        "| corpus | format | records | rejected | read+map rec/s | SQLite rec/s | SQLite peak MiB | PostgreSQL rec/s | PostgreSQL peak MiB |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['corpus']} | {r['format']} | {r['records']:,} | {r.get('rejected', 0)} | "
+            f"{r['read+map']:,.0f} | {r['sqlite']:,.0f} | {r['sqlite_mib']:,.0f} | "
+            f"{r.get('postgresql', 0):,.0f} | {r.get('postgresql_mib', 0):,.0f} |"
+        )
+    lines.append("")
+    for (fmt, key), rate in sorted(totals.items()):
+        lines.append(f"- all {fmt}: {key} {rate:,.0f} records/s")
+    lines += [
+        "",
+        "Targets: ≥ 3,000 records/s for JSONL into SQLite, ≥ 500 records/s for USPTO XML with claims.",
+        END,
+    ]
+    section = "\n".join(lines)
+    print(section)
+    if args.write:
+        text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
+        if START in text:
+            text = text[: text.index(START)] + section + text[text.index(END) + len(END) :]
+        else:
+            text = text.rstrip() + "\n\n" + section + "\n"
+        RESULTS.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
