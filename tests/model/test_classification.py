@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import re
@@ -204,7 +205,6 @@ def _symbols(path: Path, field: str) -> set[str]:
         ("us_nvidia_portfolio_patentsview", "nvidia_patents.jsonl.gz", "cpc", 5507),
         ("us_uspto_random10k_abstracts", "uspto_random_10000.jsonl.gz", "cpc", 22607),
         ("patsnap_cs3245_citation_corpus", "documents.jsonl.gz", "ipc", 1469),
-        ("patsnap_cs3245_citation_corpus", "documents.jsonl.gz", "ipc_primary", 901),
         ("cn_patent_titles_ipc", "cn_titles_ipc_subclasses.jsonl.gz", "ipc_subclasses", 471),
     ],
 )
@@ -225,7 +225,8 @@ def test_every_corpus_symbol_parses(
             assert sym.level is Level.SUBCLASS
         elif not text.endswith("/"):  # PatSnap's "H01M/" is a bare subclass
             assert not sym.is_prefix, text
-            assert sym.compact == text  # these corpora already write the compact form
+            # These corpora write the compact form, once with a needless zero (H01M14/100).
+            assert sym.compact == text or text == sym.compact + "0", text
     assert failed <= set(KNOWN_BAD), failed - set(KNOWN_BAD)
 
 
@@ -306,10 +307,8 @@ def test_uspto_xml_ipc(sample_data: Path) -> None:
 
 @given(st.text())
 def test_parse_raises_only_classification_error(text: str) -> None:
-    try:
-        parse_symbol(text)
-    except ClassificationError:
-        pass
+    with contextlib.suppress(ClassificationError):
+        assert isinstance(parse_symbol(text), ClassSymbol)
 
 
 @given(st.text(alphabet="ABCGHYZ0123456789/ 　／(.)I", max_size=20))

@@ -165,7 +165,7 @@ class ClassificationScheme:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self._rejected: list[RejectedEntry] = []
+        self._rejected: dict[str, list[RejectedEntry]] = {}  # by file
 
     def __repr__(self) -> str:
         return f"ClassificationScheme({str(self.folder)!r})"
@@ -262,6 +262,7 @@ class ClassificationScheme:
     def _read_titles(self, key: str) -> dict[str, str]:
         name = _FILES[key]
         titles: dict[str, str] = {}
+        rejected: list[RejectedEntry] = []
         lines = gzip.decompress((self.folder / name).read_bytes()).splitlines()
         for number, line in enumerate(lines, 1):
             try:
@@ -279,14 +280,15 @@ class ClassificationScheme:
             else:
                 titles[code.replace(" ", "")] = text
                 continue
-            self._rejected.append(RejectedEntry(name, str(code), text, reason))
+            rejected.append(RejectedEntry(name, str(code), text, reason))
+        self._rejected[name] = rejected
         return titles
 
     @property
     def rejected(self) -> list[RejectedEntry]:
         """Title-file lines left out (PDF-parsing debris in the Chinese list), after loading."""
         _ = (self._en, self._zh, self._cpc_classes)  # read all three files first
-        return list(self._rejected)
+        return [entry for entries in self._rejected.values() for entry in entries]
 
     # -- technology fields ----------------------------------------------------------------
 
