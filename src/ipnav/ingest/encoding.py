@@ -18,8 +18,12 @@ into rare characters outside it); then charset-normalizer's guess.
 from __future__ import annotations
 
 import codecs
+import csv
 import logging
+import zlib
 from collections.abc import Iterable, Iterator
+from itertools import chain
+from pathlib import Path
 from typing import BinaryIO
 
 from charset_normalizer import from_bytes
@@ -119,6 +123,32 @@ def detect_encoding(sample: bytes) -> str | None:
     return guess
 
 
+def open_text(
+    stream: BinaryIO, path: Path | str, *, encoding: str | None = None
+) -> tuple[str, bytes, Iterator[str]]:
+    """Decide how a text table file is encoded; return the encoding, its first bytes, its lines.
+
+    ``encoding`` (already normalised) forces one. Binary data raises
+    :class:`InputFileError` saying what the file looks like and what to do.
+    """
+    try:
+        sample = stream.read(SAMPLE_SIZE)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise InputFileError(f"{path}: cannot read ({exc})") from exc
+    known = describe_binary(sample)
+    if known:
+        raise InputFileError(f"{path}: looks like {known[0]}, not a CSV file; {known[1]}")
+    chosen = encoding or detect_encoding(sample)
+    wide = chosen is not None and chosen.startswith(("utf-16", "utf-32"))
+    if chosen is None or (b"\x00" in sample and not wide):
+        raise InputFileError(
+            f"{path}: contains binary data (NUL bytes), not CSV text; "
+            "export the table as CSV (UTF-8) or XLSX and read that"
+        )
+    chunks = chain([sample], read_chunks(stream))
+    return chosen, sample, iter_lines(chunks, chosen, name=str(path), detected=encoding is None)
+
+
 def iter_lines(
     chunks: Iterable[bytes], encoding: str, *, name: str, detected: bool = True
 ) -> Iterator[str]:
@@ -141,11 +171,15 @@ def iter_lines(
             prefix = exc.object[: exc.start].decode(encoding, errors="replace")
             line = lines_done + pending.count(sep or "\n") + prefix.count(sep or "\n") + 1
             raise InputFileError(_decode_message(name, line, encoding, exc, detected)) from exc
-        if sep is None:
+        if sep is None:  # "\n", unless a "\r" is seen followed by something else first
             pending += text
-            if "\n" not in pending and "\r" not in pending and data:
+            cr = pending.find("\r")
+            if "\n" in pending or not data:
+                sep = "\n" if "\n" in pending or cr < 0 else "\r"
+            elif 0 <= cr < len(pending) - 1:
+                sep = "\r"
+            else:
                 continue
-            sep = "\r" if "\r" in pending and "\n" not in pending else "\n"
             text, pending = pending, ""
         parts = (pending + text).split(sep)
         pending = parts.pop()
@@ -198,3 +232,24 @@ def describe_binary(sample: bytes) -> tuple[str, str] | None:
         if sample.startswith(magic):
             return what, todo
     return None
+
+
+_DELIMITERS = (",", "\t", ";", "|")
+
+
+def sniff_delimiter(sample: bytes, encoding: str) -> str:
+    """The separator that cuts the sample's lines into the most rows of one width > 1."""
+    text = sample.decode(encoding, errors="replace")
+    lines = text.splitlines()[:50]
+    if len(lines) > 1 and len(sample) >= SAMPLE_SIZE:
+        lines.pop()  # possibly cut in the middle
+    best = (0, 0, ",")
+    for delimiter in _DELIMITERS:
+        widths: dict[int, int] = {}
+        for cells in csv.reader(lines, delimiter=delimiter):
+            if len(cells) > 1:
+                widths[len(cells)] = widths.get(len(cells), 0) + 1
+        for width, count in widths.items():
+            if (count, width) > best[:2]:
+                best = (count, width, delimiter)
+    return best[2]

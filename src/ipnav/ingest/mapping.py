@@ -11,19 +11,24 @@ one)::
     separators = [";", "；"]     # between the values of a multi-valued cell
     required = [["publication_number", "id"], ["title", "abstract"]]
     date_formats = ["%d.%m.%Y"]  # strptime formats besides the built-in ones
+    sheet = "专利列表"           # XLSX: the sheet to read (default: the first)
+    signature = ["合享价值度"]   # headers typical of this source: they add to its score
+                                 # when no --mapping is given and a preset is chosen
 
     [columns]                    # field = candidate headers, the first found wins
     publication_number = ["公开（公告）号", "公开号"]
     title = ["标题"]
     "title.en" = ["英文标题"]    # a text field with a fixed language
 
-    [field_separators]           # per-field override of `separators`
-    inventors = [","]
+    [field_separators]           # per-field override of `separators`; [] = never split.
+    inventors = [","]            # Applicants and agents are split by
+                                 # ipnav.model.applicants.split_applicants unless set here.
 
     [legal_status]               # extra status texts -> LegalStatus values
     "专利权维持" = "granted"
 
-Headers are compared after NFKC normalisation, case folding and removing
+Presets also carry ``order`` (which preset wins a tie). Headers are
+compared after NFKC normalisation, case folding and removing
 white space, so ``公开（公告）号`` matches ``公开(公告)号`` and ``Pub Date``
 matches ``pub date``. Columns no field claims are kept in the record's
 ``extra`` (nothing the user exported is lost).
@@ -35,7 +40,8 @@ import datetime as dt
 import re
 import tomllib
 import unicodedata
-from collections.abc import Iterable, Mapping as MappingABC, Sequence
+from collections.abc import Iterable, Sequence
+from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -181,7 +187,7 @@ class Mapping:
 def _strings(value: Any, key: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) and v for v in value):
         raise MappingError(f"`{key}` must be a string or a list of non-empty strings")
     return tuple(value)
 
@@ -286,9 +292,9 @@ def get_mapping(spec: Mapping | Path | str) -> Mapping:
     if isinstance(spec, Mapping):
         return spec
     by_name = {m.name: m for m in presets()}
-    if isinstance(spec, str) and spec in by_name:
-        return by_name[spec]
     path = Path(spec)
+    if str(spec) in by_name and not path.is_file():
+        return by_name[str(spec)]
     if path.suffix.lower() != ".toml" and not path.exists():
         raise MappingError(f"no mapping preset or file '{spec}'; presets: {', '.join(by_name)}")
     return load_mapping(path)
@@ -296,15 +302,53 @@ def get_mapping(spec: Mapping | Path | str) -> Mapping:
 
 # --- cell values -------------------------------------------------------------------
 
+_EMPTY = frozenset({"", "-", "--", "—", "n/a", "N/A", "null", "NULL"})
 _YMD = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _TIME = re.compile(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
 DATE_HINT = "dates must be YYYY-MM-DD or YYYYMMDD (also YYYY/MM/DD, YYYY.MM.DD, YYYY年MM月DD日)"
 
 
-def parse_date(text: str, formats: Iterable[str] = ()) -> dt.date:
-    """A date from the spellings patent exports use; ValueError if none fits."""
-    text = _TIME.sub("", text.strip())
+def cell_text(value: Any) -> str:
+    """A cell as text: numbers without a spurious ``.0``, dates ISO, empty markers ('-') ''."""
+    if value.__class__ is str:  # the common case first: every CSV cell
+        text = value.strip()
+        return "" if text in _EMPTY else text
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    elif isinstance(value, dt.datetime) and value.time() == dt.time():
+        value = value.date()
+    text = value.isoformat() if isinstance(value, dt.date) else str(value).strip()
+    return "" if text in _EMPTY else text
+
+
+def cell_value(value: Any) -> Any:
+    """A cell as kept in ``extra``: JSON-friendly; numbers stay numbers, dates become ISO text."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return int(value) if isinstance(value, float) and value.is_integer() else value
+    return cell_text(value)
+
+
+def cell_date(value: Any, formats: Iterable[str] = ()) -> dt.date:
+    """A date from a cell: an Excel date, a YYYYMMDD or Excel serial number, or text.
+
+    Text may be YYYY-MM-DD, YYYYMMDD, YYYY/MM/DD, YYYY.MM.DD or YYYY年MM月DD日
+    (a time of day after it is ignored), else one of the strptime ``formats``.
+    Raises ValueError for anything else, and for impossible dates (2023-13-01).
+    """
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if 19000101 <= value <= 29991231:
+            value = str(int(value))
+        elif 61 <= value < 2958466:  # Excel serial day number in a cell without date format
+            return _EXCEL_EPOCH + dt.timedelta(days=int(value))
+    text = _TIME.sub("", cell_text(value))
     match = _YMD.fullmatch(text) or _COMPACT.fullmatch(text)
     if match:
         year, month, day = (int(g) for g in match.groups())
@@ -322,7 +366,9 @@ def status_key(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold()
 
 
-def legal_status(text: str, table: MappingABC[str, LegalStatus] | None = None) -> LegalStatus | None:
+def legal_status(
+    text: str, table: MappingABC[str, LegalStatus] | None = None
+) -> LegalStatus | None:
     """The status a legal-status cell states, or None when nothing says which.
 
     The mapping's own ``[legal_status]`` table (the exporter's vocabulary,

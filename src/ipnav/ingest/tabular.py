@@ -25,7 +25,6 @@ citations) is left out of the canonical field and the raw cell is kept in
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import logging
 import re
 import sys
@@ -47,37 +46,39 @@ from ipnav.ingest.base import (
     excerpt,
 )
 from ipnav.ingest.encoding import (
-    SAMPLE_SIZE,
     describe_binary,
     detect_encoding,
-    iter_lines,
     normalize_encoding,
-    read_chunks,
+    open_text,
+    sniff_delimiter,
 )
 from ipnav.ingest.files import ZIP_MAGIC, open_input
 from ipnav.ingest.mapping import (
     DATE_HINT,
+    TEXT_FIELDS,
     Column,
     Mapping,
     Resolution,
+    cell_date,
+    cell_text,
+    cell_value,
     get_mapping,
     legal_status,
-    parse_date,
     presets,
 )
-from ipnav.model.applicants import make_party
+from ipnav.model.applicants import make_party, split_applicants
 from ipnav.model.classification import ClassificationError, normalize_symbol
 from ipnav.model.numbers import NumberError, parse_application_number, parse_publication_number
 from ipnav.model.record import Citation, Claim, PatentRecord, Person, PriorityClaim, SourceRef
+from ipnav.text.claims import split_claims
 from ipnav.text.language import detect_language
 
 log = logging.getLogger(__name__)
 
 HEADER_SCAN_ROWS = 20
 """Rows auto header detection looks at (PatSnap/incoPat put title rows above the header)."""
-_EMPTY = frozenset({"", "-", "--", "—", "n/a", "N/A", "null", "NULL"})
-_EXCEL_EPOCH = dt.date(1899, 12, 30)
-_APP_KIND = re.compile(r"\s+[A-Z]\d?$")  # Lens "US 201916123456 A": trailing kind
+_APP_KIND = re.compile(r"\s+[A-Z]\d?$")  # Lens "US 201916123456 A": trailing kind code
+Cells = dict[str, list[tuple[Column, Any]]]
 
 
 @dataclass(frozen=True)
@@ -95,25 +96,6 @@ class Row:
         return f"row {self.number} (line {self.line})"
 
 
-def _text(value: Any) -> str:
-    """A cell as text: numbers without a spurious ``.0``, dates as ISO, empty markers as ''."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    elif isinstance(value, dt.datetime):
-        value = value.date() if value.time() == dt.time() else value
-    text = value.isoformat() if isinstance(value, dt.date) else str(value).strip()
-    return "" if text in _EMPTY else text
-
-
-def _plain(value: Any) -> Any:
-    """A cell value as kept in ``extra``: JSON-friendly, numbers stay numbers."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return int(value) if isinstance(value, float) and value.is_integer() else value
-    return _text(value)
-
-
 class RowBuilder:
     """Turns the cells of one row into a record, following one resolved mapping."""
 
@@ -122,10 +104,35 @@ class RowBuilder:
         self.dataset = dataset
         self.columns = resolution.columns
         self.width = len(resolution.headers)
-        self.extra_columns = _extra_keys(resolution)
+        self.extra_keys = _extra_keys(resolution)
         self.split = {
             col.target.field: _splitter(self.mapping.separators_for(col.target.field))
             for col in self.columns
+        }
+        for name in ("applicants", "agents"):  # names hold commas, parentheses, 、
+            if name not in self.mapping.field_separators:
+                self.split[name] = split_applicants
+        self._key: str | None = None
+        # field -> converter(column, cell value, row, extra) -> the record's value
+        self.convert: dict[str, Any] = {
+            "application_number": self._application,
+            "filing_date": self._date,
+            "publication_date": self._date,
+            "grant_date": self._date,
+            "claims_count": self._count,
+            "applicants": lambda c, v, *_: [make_party(x) for x in self._items(c, v)],
+            "agents": lambda c, v, *_: [make_party(x) for x in self._items(c, v)],
+            "inventors": lambda c, v, *_: [Person(name=x) for x in self._items(c, v)],
+            "ipc": self._symbols,
+            "cpc": self._symbols,
+            "family": lambda c, v, _, extra: [p.id for p in self._pubs(c, v, extra)],
+            "cited_by": lambda c, v, _, extra: [p.id for p in self._pubs(c, v, extra)],
+            "cited_patents": lambda c, v, _, extra: [
+                Citation(ref=p.id, match_key=p.match_key) for p in self._pubs(c, v, extra)
+            ],
+            "npl_citations": lambda c, v, *_: self._items(c, v),
+            "family_id": lambda c, v, *_: cell_text(v),
+            "legal_status": self._status,
         }
 
     def build(self, row: Row, index: int) -> Parsed | Rejected:
@@ -134,188 +141,171 @@ class RowBuilder:
         try:
             record, key = self._record(row)
         except RecordError as exc:
-            cells = " | ".join(t for t in map(_text, row.cells) if t)
-            return Rejected(str(exc), where, None, excerpt(cells))
+            cells = " | ".join(t for t in map(cell_text, row.cells) if t)
+            return Rejected(str(exc), where, self._key, excerpt(cells))
         return Parsed(record, key, where)
 
     def _record(self, row: Row) -> tuple[PatentRecord, str]:
-        cells, m = row.cells, self.mapping
-        got: dict[str, list[tuple[Column, Any]]] = {}
+        cells, self._key = row.cells, None
+        got: Cells = {}
         for col in self.columns:
             value = cells[col.index] if col.index < len(cells) else None
-            if _text(value):
+            if cell_text(value):
                 got.setdefault(col.target.field, []).append((col, value))
-        extra = {key: _plain(cells[i]) for i, key in self.extra_columns if i < len(cells)}
-        extra.update({f"column {i + 1}": _plain(v) for i, v in _overflow(cells, self.width)})
-        one = {name: (pairs[0][0], _text(pairs[0][1])) for name, pairs in got.items()}
-        missing = [g for g in m.required if not any(name in got for name in g)]
-        if missing:
-            need = " or ".join(missing[0])
-            raise RecordError(f"{row.label} has no {need}; every row needs one")
-
-        rec: dict[str, Any] = {}
-        country = one["country"][1].upper() if "country" in one else m.default_country
-        if "publication_number" in one:
-            col, text = one["publication_number"]
-            pub = self._number(col, row, text, country, one.get("kind", (None, ""))[1])
-            rec.update(id=pub.id, country=pub.country, number=pub.number, kind=pub.kind)
-            key = pub.id
-        else:
-            rec.update(country=one["country"][1].upper() if "country" in one else None)
-            rec["kind"] = one["kind"][1] if "kind" in one else None
-            key = one["id"][1] if "id" in one else f"row-{row.number}"
-            rec["id"] = f"{self.dataset.upper()}-{key}"
-        if "application_number" in one:
-            col, text = one["application_number"]
-            try:
-                app = parse_application_number(_APP_KIND.sub("", text), default_country=country)
-            except NumberError as exc:
-                raise _bad(col, row, text, f"is not an application number: {exc}") from exc
-            rec["application_number"] = app.normalized
-        for name in ("filing_date", "publication_date", "grant_date"):
-            if name in got:
-                rec[name] = self._date(*got[name][0], row)
+        for group in self.mapping.required:
+            if not any(name in got for name in group):
+                raise RecordError(f"{row.label} has no {' or '.join(group)}; every row needs one")
+        extra = {key: cell_value(cells[i]) for i, key in self.extra_keys if i < len(cells)}
+        for i, value in enumerate(cells[self.width :], start=self.width):
+            extra[f"column {i + 1}"] = cell_value(value)  # a row wider than the header
+        rec, key = self._identity(got, row)
+        self._key = key
         self._texts(got, rec, extra)
-        if "claims_count" in one:
-            col, text = one["claims_count"]
-            try:
-                rec["claims_count"] = int(float(text))
-            except ValueError as exc:
-                raise _bad(col, row, text, "is not a number of claims") from exc
-        for name, make in (("applicants", make_party), ("agents", make_party)):
-            if name in one:
-                rec[name] = [make(v) for v in self._items(name, one[name][1])]
-        if "inventors" in one:
-            rec["inventors"] = [Person(name=v) for v in self._items("inventors", one["inventors"][1])]
-        for name in ("ipc", "cpc"):
-            if name in one:
-                rec[name] = self._symbols(name, *one[name], row)
-        if "priority_numbers" in one:
-            rec["priority_claims"] = self._priorities(one, row, extra)
-        elif "priority_dates" in one:
-            extra[one["priority_dates"][0].header] = one["priority_dates"][1]
-        for name in ("family", "cited_by", "cited_patents"):
-            if name in one:
-                pubs = self._pubs(name, *one[name], extra)
-                rec[name] = [Citation(ref=p.id, match_key=p.match_key) for p in pubs] if (
-                    name == "cited_patents"
-                ) else [p.id for p in pubs]
-        if "npl_citations" in one:
-            rec["npl_citations"] = self._items("npl_citations", one["npl_citations"][1])
-        if "family_id" in one:
-            rec["family_id"] = one["family_id"][1]
-        if "legal_status" in one:
-            col, text = one["legal_status"]
-            rec["legal_status"] = legal_status(text, m.legal_status)
-            if rec["legal_status"] is None:
-                extra[col.header] = text
-        for name, pairs in got.items():  # a second column feeding one field: keep it
-            if name not in {"title", "abstract", "claims", "first_claim", "description"}:
-                extra.update({col.header: _plain(value) for col, value in pairs[1:]})
+        for name, pairs in got.items():
+            if name in self.convert:
+                rec[name] = self.convert[name](*pairs[0], row, extra)
+            if name not in TEXT_FIELDS:  # a second column for the same field: keep it
+                extra.update({col.header: cell_value(value) for col, value in pairs[1:]})
+        if "priority_numbers" in got:
+            rec["priority_claims"] = self._priorities(got, row, extra)
+        elif "priority_dates" in got:  # dates without numbers make no priority claim
+            col, value = got["priority_dates"][0]
+            extra[col.header] = cell_value(value)
         extra = {k: v for k, v in extra.items() if v != ""}
         rec["sources"] = [SourceRef(dataset=self.dataset, source_id=key)]
         rec["extra"] = {self.dataset: extra} if extra else {}
         return PatentRecord(**rec), key
 
-    def _number(self, col: Column, row: Row, text: str, country: str | None, kind: str) -> Any:
+    def _identity(self, got: Cells, row: Row) -> tuple[dict[str, Any], str]:
+        """id, country, number, kind; and the source key (see the module docstring)."""
+        one = {
+            name: cell_text(got[name][0][1])
+            for name in ("publication_number", "id", "country", "kind")
+            if name in got
+        }
+        country = one.get("country", "").upper() or None
+        if "publication_number" not in got:
+            key = one.get("id") or f"row-{row.number}"
+            rec = {"id": f"{self.dataset.upper()}-{key}", "country": country}
+            return rec | {"kind": one.get("kind")}, key
+        col, text = got["publication_number"][0][0], one["publication_number"]
         try:
-            pub = parse_publication_number(text, default_country=country)
-            if pub.kind is None and kind:
-                pub = parse_publication_number(f"{pub.country}{pub.number}{kind}")
+            pub = parse_publication_number(
+                text, default_country=country or self.mapping.default_country
+            )
+            if pub.kind is None and one.get("kind"):
+                pub = parse_publication_number(f"{pub.country}{pub.number}{one['kind']}")
         except NumberError as exc:
             raise _bad(col, row, text, f"is not a publication number: {exc}") from exc
-        return pub
+        return {
+            "id": pub.id,
+            "country": pub.country,
+            "number": pub.number,
+            "kind": pub.kind,
+        }, pub.id
 
-    def _date(self, col: Column, value: Any, row: Row) -> dt.date:
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            if 19000101 <= value <= 29991231:
-                value = str(int(value))  # a YYYYMMDD number
-            elif 61 <= value < 2958466:  # an Excel serial day number shown without a date format
-                return _EXCEL_EPOCH + dt.timedelta(days=int(value))
-        text = _text(value)
-        try:
-            return parse_date(text, self.mapping.date_formats)
-        except ValueError as exc:
-            hint = DATE_HINT
-            if self.mapping.date_formats:
-                hint += " or match " + ", ".join(self.mapping.date_formats)
-            raise _bad(col, row, text, f"is not a date (got '{text}'); {hint}", got=False) from exc
-
-    def _texts(self, got: dict[str, list[tuple[Column, Any]]], rec: dict, extra: dict) -> None:
-        language = self.mapping.language
-        for name in ("title", "abstract", "claims", "first_claim", "description"):
+    def _texts(self, got: Cells, rec: dict[str, Any], extra: dict[str, Any]) -> None:
+        """Texts keyed by language: the column's own, the mapping's, or detected per cell."""
+        for name in ("title", "abstract", "claims", "description", "first_claim"):
             texts: dict[str, str] = {}
             for col, value in got.get(name, ()):
-                text = _text(value)
-                lang = col.target.lang or (
-                    detect_language(text) if language == "auto" else language
-                )
+                text = cell_text(value)
+                lang = col.target.lang or self.mapping.language
+                lang = detect_language(text[:500]) if lang == "auto" else lang  # script of a prefix
                 if lang in texts:
                     extra[col.header] = text
                 else:
                     texts[lang] = text
-            if not texts:
-                continue
-            if name == "first_claim":  # 主权项: claim 1, used only without full claims
+            if name == "first_claim" and texts:  # 主权项 is claim 1; full claims win
                 if "claims" in rec:
-                    extra.update({c.header: _text(v) for c, v in got[name]})
+                    extra.update({col.header: cell_text(v) for col, v in got[name]})
                 else:
-                    rec["claims"] = {k: [Claim(number=1, text=v)] for k, v in texts.items()}
-            elif name == "claims":
-                # TODO: split into numbered claims once a claims parser exists in ipnav.text.
-                rec["claims"] = {k: [Claim(text=v)] for k, v in texts.items()}
-            else:
+                    rec["claims"] = {k: _first_claim(v) for k, v in texts.items()}
+            elif name == "claims" and texts:
+                rec["claims"] = {k: split_claims(v) for k, v in texts.items()}
+            elif texts:
                 rec[name] = texts
 
-    def _items(self, name: str, text: str) -> list[str]:
-        # TODO: use ipnav.model.applicants.split_applicants for applicants once it lands.
-        return [part.strip() for part in self.split[name](text) if part.strip()]
+    def _items(self, col: Column, value: Any) -> list[str]:
+        parts = self.split[col.target.field](cell_text(value))
+        return [part.strip() for part in parts if part.strip()]
 
-    def _symbols(self, name: str, col: Column, text: str, row: Row) -> list[str]:
+    def _application(self, col: Column, value: Any, row: Row, _: dict) -> str:
+        text = cell_text(value)
+        try:
+            number = parse_application_number(
+                _APP_KIND.sub("", text), default_country=self.mapping.default_country
+            )
+        except NumberError as exc:
+            raise _bad(col, row, text, f"is not an application number: {exc}") from exc
+        return number.normalized
+
+    def _date(self, col: Column, value: Any, row: Row, _: dict | None = None) -> Any:
+        try:
+            return cell_date(value, self.mapping.date_formats)
+        except ValueError as exc:
+            hint = DATE_HINT + "".join(f" or {f}" for f in self.mapping.date_formats)
+            text = cell_text(value)
+            raise _bad(col, row, text, f"is not a date (got '{text}'); {hint}", got=False) from exc
+
+    def _count(self, col: Column, value: Any, row: Row, _: dict) -> int:
+        try:
+            return int(float(cell_text(value)))
+        except ValueError as exc:
+            raise _bad(col, row, cell_text(value), "is not a number of claims") from exc
+
+    def _symbols(self, col: Column, value: Any, row: Row, _: dict) -> list[str]:
         out: list[str] = []
-        for item in self._items(name, text):
+        for item in self._items(col, value):
             try:
                 symbol = normalize_symbol(item)
             except ClassificationError as exc:
-                raise _bad(col, row, item, f"is not a {name.upper()} symbol: {exc}") from exc
+                raise _bad(col, row, item, f"is not a classification symbol: {exc}") from exc
             if symbol not in out:
                 out.append(symbol)
         return out
 
-    def _pubs(self, name: str, col: Column, text: str, extra: dict) -> list[Any]:
-        pubs, bad = [], False
-        for item in self._items(name, text):
+    def _pubs(self, col: Column, value: Any, extra: dict[str, Any]) -> list[Any]:
+        pubs = []
+        for item in self._items(col, value):
             try:
                 pubs.append(parse_publication_number(item))
-            except NumberError:
-                bad = True
-        if bad:  # keep what the user exported; the readable numbers are in the field
-            extra[col.header] = text
+            except NumberError:  # keep the whole cell; the readable numbers are in the field
+                extra[col.header] = cell_text(value)
         return pubs
 
-    def _priorities(self, one: dict, row: Row, extra: dict) -> list[PriorityClaim]:
-        numbers = self._items("priority_numbers", one["priority_numbers"][1])
-        dates: list[dt.date | None] = [None] * len(numbers)
-        if "priority_dates" in one:
-            col, text = one["priority_dates"]
-            items = self._items("priority_dates", text)
+    def _status(self, col: Column, value: Any, row: Row, extra: dict) -> Any:
+        status = legal_status(cell_text(value), self.mapping.legal_status)
+        if status is None:
+            extra[col.header] = cell_text(value)
+        return status
+
+    def _priorities(self, got: Cells, row: Row, extra: dict) -> list[PriorityClaim]:
+        numbers = self._items(*got["priority_numbers"][0])
+        dates: list[Any] = [None] * len(numbers)
+        if "priority_dates" in got:
+            date_col, date_value = got["priority_dates"][0]
+            items = self._items(date_col, date_value)
             if len(items) == len(numbers):
-                dates = [self._date(col, item, row) for item in items]
+                dates = [self._date(date_col, item, row) for item in items]
             else:  # pairing them would be a guess
-                extra[col.header] = text
+                extra[date_col.header] = cell_text(date_value)
         claims = []
         for number, date in zip(numbers, dates, strict=True):
             try:
                 norm = parse_application_number(_APP_KIND.sub("", number)).normalized
             except NumberError:
                 norm = number
-            country = norm[:2] if norm[:2].isalpha() and norm[:2].isupper() else None
+            country = norm[:2] if re.match(r"[A-Z]{2}", norm) else None
             claims.append(PriorityClaim(country=country, number=norm, date=date))
         return claims
+
+
+def _first_claim(text: str) -> list[Claim]:
+    claims = split_claims(text)
+    if len(claims) == 1 and claims[0].number is None:
+        return [Claim(number=1, text=claims[0].text)]
+    return claims[:1]
 
 
 def _bad(col: Column, row: Row, text: str, what: str, *, got: bool = True) -> RecordError:
@@ -331,6 +321,7 @@ def _splitter(separators: Sequence[str]) -> Any:
 
 
 def _extra_keys(resolution: Resolution) -> list[tuple[int, str]]:
+    """``extra`` key of each unmapped column: its header, made unique."""
     seen: set[str] = set()
     keys = []
     for i, header in resolution.unmapped:
@@ -338,11 +329,6 @@ def _extra_keys(resolution: Resolution) -> list[tuple[int, str]]:
         keys.append((i, key if key not in seen else f"{key} (column {i + 1})"))
         seen.add(key)
     return keys
-
-
-def _overflow(cells: Sequence[Any], width: int) -> Iterator[tuple[int, Any]]:
-    """Cells beyond the header row's width (a row with more cells than headers)."""
-    return ((i, v) for i, v in enumerate(cells[width:], start=width) if _text(v))
 
 
 class TableReader:
@@ -372,7 +358,7 @@ class TableReader:
         builder = RowBuilder(resolution, dataset)
         index = 0
         for row in chain(pending, rows):
-            if all(not _text(cell) for cell in row.cells):
+            if not any(map(cell_text, row.cells)):
                 continue
             index += 1
             yield builder.build(row, index)
@@ -383,14 +369,14 @@ class TableReader:
     def _header(self, path: Path, rows: Iterator[Row]) -> tuple[Resolution, list[Row]]:
         candidates = [self.mapping] if self.mapping else list(presets())
         wanted = self.header_row or (self.mapping.header_row if self.mapping else None)
-        seen: list[Row] = []
         best: tuple[Resolution, Row] | None = None
         for row in rows:
-            seen.append(row)
-            if (wanted is not None and row.number < wanted) or not any(map(_text, row.cells)):
-                if wanted is None and len(seen) >= HEADER_SCAN_ROWS:
-                    break
+            if wanted is not None and row.number < wanted:
                 continue
+            if not any(map(cell_text, row.cells)) and wanted is None:
+                if row.number >= HEADER_SCAN_ROWS:
+                    break
+                continue  # a blank row above the header
             fits = [m.resolve(row.cells) for m in candidates]
             ok = [fit for fit in fits if fit.ok]
             if ok:
@@ -403,7 +389,7 @@ class TableReader:
             top = max(fits, key=lambda fit: fit.score)
             if best is None or top.score > best[0].score:
                 best = (top, row)
-            if wanted is not None or len(seen) >= HEADER_SCAN_ROWS:
+            if wanted is not None or row.number >= HEADER_SCAN_ROWS:
                 break
         raise self._no_header(path, best)
 
@@ -413,7 +399,7 @@ class TableReader:
         fit, row = best
         group = fit.missing[0]
         looked = [h for name in group for h in fit.mapping.candidates(name)][:8]
-        found = [h for h in fit.headers if h]
+        found = [h if len(h) <= 30 else h[:29] + "…" for h in fit.headers if h]
         shown = ", ".join(f"`{h}`" for h in found[:20]) + (" …" if len(found) > 20 else "")
         if self.mapping:
             whose = f"mapping `{self.mapping.name}`"
@@ -455,18 +441,11 @@ class CsvReader(TableReader):
     def _rows(self, path: Path) -> Iterator[Row]:
         csv.field_size_limit(max(csv.field_size_limit(), min(sys.maxsize, 1 << 30)))
         with open_input(path) as stream:
-            try:
-                sample = stream.read(SAMPLE_SIZE)
-            except (OSError, EOFError, zlib.error) as exc:
-                raise InputFileError(f"{path}: cannot read ({exc})") from exc
-            encoding = self._encoding(path, sample)
-            lines = iter_lines(
-                chain([sample], read_chunks(stream)),
-                encoding,
-                name=str(path),
-                detected=self.encoding is None,
-            )
-            reader = csv.reader(lines, delimiter=self.delimiter or sniff_delimiter(sample, encoding))
+            encoding, sample, lines = open_text(stream, path, encoding=self.encoding)
+            self.encoding_used = encoding
+            log.info("%s: reading as %s", path, encoding)
+            delimiter = self.delimiter or sniff_delimiter(sample, encoding)
+            reader = csv.reader(lines, delimiter=delimiter)
             line = 1
             try:
                 for number, cells in enumerate(reader, start=1):
@@ -482,42 +461,6 @@ class CsvReader(TableReader):
                     f"{path}: cannot read past line {reader.line_num} ({exc}); "
                     "the file is truncated or damaged"
                 ) from exc
-
-    def _encoding(self, path: Path, sample: bytes) -> str:
-        known = describe_binary(sample)
-        if known:
-            raise InputFileError(f"{path}: looks like {known[0]}, not a CSV file; {known[1]}")
-        encoding = self.encoding or detect_encoding(sample)
-        wide = encoding is not None and encoding.startswith(("utf-16", "utf-32"))
-        if encoding is None or (b"\x00" in sample and not wide):
-            raise InputFileError(
-                f"{path}: contains binary data (NUL bytes), not CSV text; "
-                "export the table as CSV (UTF-8) or XLSX and read that"
-            )
-        self.encoding_used = encoding
-        log.info("%s: reading as %s", path, encoding)
-        return encoding
-
-
-_DELIMITERS = (",", "\t", ";", "|")
-
-
-def sniff_delimiter(sample: bytes, encoding: str) -> str:
-    """The separator that cuts the sample's lines into the most rows of one width > 1."""
-    text = sample.decode(encoding, errors="replace")
-    lines = text.splitlines()[:50]
-    if len(lines) > 1 and len(sample) >= SAMPLE_SIZE:
-        lines.pop()  # possibly cut in the middle
-    best = (0, 0, ",")
-    for delimiter in _DELIMITERS:
-        widths: dict[int, int] = {}
-        for cells in csv.reader(lines, delimiter=delimiter):
-            if len(cells) > 1:
-                widths[len(cells)] = widths.get(len(cells), 0) + 1
-        for width, count in widths.items():
-            if (count, width) > best[:2]:
-                best = (count, width, delimiter)
-    return best[2]
 
 
 class XlsxReader(TableReader):
@@ -535,9 +478,11 @@ class XlsxReader(TableReader):
         *,
         sheet: str | None = None,
         header_row: int | None = None,
+        encoding: str | None = None,
     ) -> None:
         super().__init__(mapping, header_row=header_row)
         self.sheet = sheet
+        del encoding  # a workbook states its own; accepted so both readers share options
 
     def _rows(self, path: Path) -> Iterator[Row]:
         from openpyxl import load_workbook
@@ -548,9 +493,12 @@ class XlsxReader(TableReader):
             head = stream.read(8)
             if not head.startswith(ZIP_MAGIC):
                 raise InputFileError(_not_xlsx(path, head))
-            stream.seek(0)
+            source: Any = path  # zipfile must seek: a stream counting bytes read cannot
+            if stream.seekable():
+                stream.seek(0)
+                source = stream
             try:
-                book = load_workbook(stream, read_only=True, data_only=True)
+                book = load_workbook(source, read_only=True, data_only=True)
             except errors as exc:
                 raise InputFileError(
                     f"{path}: not a readable XLSX workbook ({type(exc).__name__}: {exc}); "
@@ -586,7 +534,15 @@ class XlsxReader(TableReader):
         return book[name]
 
 
-_XLSX_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, KeyError, ValueError, SyntaxError)
+_XLSX_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    KeyError,
+    ValueError,
+    SyntaxError,
+)
 
 
 def _not_xlsx(path: Path, head: bytes) -> str:
@@ -594,5 +550,7 @@ def _not_xlsx(path: Path, head: bytes) -> str:
     if known:
         return f"{path}: looks like {known[0]}, not an XLSX workbook; {known[1]}"
     if b"\x00" not in head and detect_encoding(head) is not None:
-        return f"{path}: looks like a text (CSV) file, not an XLSX workbook; read it with --format csv"
+        return (
+            f"{path}: looks like a text (CSV) file, not an XLSX workbook; read it with --format csv"
+        )
     return f"{path}: not an XLSX workbook (no ZIP signature); save the table as .xlsx or CSV"
