@@ -104,18 +104,15 @@ def test_cn_titles_ipc_cnki_and_peds(corpus_subset):
 
 
 def test_bad_records_are_rejected_with_their_line(tmp_path, corpus_subset):
-    good = (
-        corpus_subset("cn_bdci2022_patent_fewshot/cn_bdci2022_patents.jsonl.gz", 3)
-        .read_text()
-        .splitlines()
-    )
+    keyword = "us_patentsview_keyword_queries/patentsview_keyword_queries.jsonl.gz"
+    good = corpus_subset(keyword, 3).read_text().splitlines()
     path = tmp_path / "mixed.jsonl"
     lines = [
         good[0],
         '{"id": "US7604742", "doc_number": "7604742", "grant_date": "2009-13-01"}',
         "{not json",
         good[1],
-        '{"assignee": "x", "label_id": 1, "id": ""}',
+        '{"doc_number": "5255349", "grant_date": "1993-10-19"}',
     ]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     items = read_all(path)
@@ -123,6 +120,7 @@ def test_bad_records_are_rejected_with_their_line(tmp_path, corpus_subset):
     assert sorted(rejected) == [2, 3, 5]
     assert "grant_date" in rejected[2] and "2009-13-01" in rejected[2]
     assert "not valid JSON" in rejected[3]
+    assert rejected[5] == "required field `id` is missing"
     assert len(parsed(items)) == 2
 
 

@@ -48,6 +48,11 @@ class JsonlReader:
         with open_input(path) as raw:
             number = 0
             try:
+                if looks_binary(raw.peek(4096)[:4096]):  # type: ignore[attr-defined]
+                    raise InputFileError(
+                        f"{path}: binary data, not JSON Lines; "
+                        "give a .jsonl file (one JSON object per line)"
+                    )
                 for number, data in enumerate(raw, start=1):
                     if looks_binary(data):
                         raise InputFileError(

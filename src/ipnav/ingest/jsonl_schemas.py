@@ -78,15 +78,21 @@ def publication(value: str, field: str, **kwargs: Any):
 _normalize_symbol = functools.lru_cache(maxsize=1 << 16)(normalize_symbol)
 
 
-def symbols(values: Iterable[str] | None, field: str) -> list[str]:
+Unreadable = dict[str, list[str]]
+"""Entries of list fields that could not be read, by field: kept in ``extra``, never
+dropped silently, and never a reason to reject an otherwise good record."""
+
+
+def symbols(values: Iterable[str] | None, field: str, unreadable: Unreadable) -> list[str]:
     result: list[str] = []
     for value in values or []:
         if not value or not str(value).strip():
             continue
         try:
             symbol = _normalize_symbol(str(value))
-        except ClassificationError as exc:
-            raise RecordError(f"field `{field}`: {exc}") from None
+        except ClassificationError:
+            unreadable.setdefault(field, []).append(str(value))
+            continue
         if symbol not in result:
             result.append(symbol)
     return result
@@ -122,21 +128,32 @@ def people(values: Iterable[str] | None) -> list[Person]:
     return [Person(name=name.strip()) for name in values or [] if name and name.strip()]
 
 
-def publication_ids(values: Iterable[str] | None, field: str) -> list[str]:
+def publication_ids(values: Iterable[str] | None, field: str, unreadable: Unreadable) -> list[str]:
     ids: list[str] = []
     for value in values or []:
         if value and value.strip():
-            pub_id = publication(value, field).id
+            try:
+                pub_id = parse_publication_number(value).id
+            except NumberError:
+                unreadable.setdefault(field, []).append(value)
+                continue
             if pub_id not in ids:
                 ids.append(pub_id)
     return ids
 
 
-def citations(values: Iterable[str] | None, field: str) -> list[Citation]:
+def citations(values: Iterable[str] | None, field: str, unreadable: Unreadable) -> list[Citation]:
+    """Cited publications; a number that cannot be normalised stays as written in ``ref``
+    (with no match key) so the citation is still shown, and is listed as unreadable."""
     result = []
     for value in values or []:
         if value and value.strip():
-            number = publication(value, field)
+            try:
+                number = parse_publication_number(value)
+            except NumberError:
+                unreadable.setdefault(field, []).append(value)
+                result.append(Citation(ref=value.strip()))
+                continue
             result.append(Citation(ref=number.id, match_key=number.match_key))
     return result
 
@@ -152,6 +169,7 @@ def map_us_grant_common(raw: dict[str, Any], dataset: str) -> tuple[str, PatentR
     """PatentsView-derived US grants (NVIDIA portfolio, keyword queries, pyGrams sample)."""
     number = publication(raw["id"], "id")
     flags: list[str] = []
+    bad: Unreadable = {}
     kind = raw.get("kind") or number.kind
     grant = parse_date(raw.get("grant_date"), "grant_date")
     record = PatentRecord(
@@ -166,11 +184,11 @@ def map_us_grant_common(raw: dict[str, Any], dataset: str) -> tuple[str, PatentR
         abstract=texts(raw.get("abstract"), field="abstract", flags=flags),
         machine_translated=flags,
         claims_count=raw.get("num_claims"),
-        cpc=symbols(raw.get("cpc"), "cpc"),
-        ipc=symbols(raw.get("ipc"), "ipc"),
+        cpc=symbols(raw.get("cpc"), "cpc", bad),
+        ipc=symbols(raw.get("ipc"), "ipc", bad),
         applicants=applicants(raw.get("assignees")),
         inventors=people(raw.get("inventors")),
-        cited_patents=citations(raw.get("cited_patents"), "cited_patents"),
+        cited_patents=citations(raw.get("cited_patents"), "cited_patents", bad),
         legal_status=status_from_text("withdrawn") if raw.get("withdrawn") else None,
         sources=[SourceRef(dataset=dataset, source_id=raw["id"])],
         extra={
@@ -179,6 +197,7 @@ def map_us_grant_common(raw: dict[str, Any], dataset: str) -> tuple[str, PatentR
                     k: raw.get(k)
                     for k in ("patent_type", "cpc_inventional", "source_file", "query", "source_id")
                 }
+                | {"unreadable": bad}
             )
         },
     )
@@ -190,6 +209,7 @@ def map_patsnap(raw: dict[str, Any], dataset: str) -> tuple[str, PatentRecord]:
     number = publication(raw["id"], "id")
     kind = number.kind or raw.get("kind")
     flags: list[str] = []
+    bad: Unreadable = {}
     numbers = [n for n in raw.get("priority_numbers") or [] if n]
     dates = [parse_date(d, "priority_dates") for d in raw.get("priority_dates") or []]
     aligned = len(numbers) == len(dates)
@@ -214,15 +234,15 @@ def map_patsnap(raw: dict[str, Any], dataset: str) -> tuple[str, PatentRecord]:
         title=texts(raw.get("title"), field="title", flags=flags),
         abstract=texts(raw.get("abstract"), field="abstract", flags=flags),
         machine_translated=flags,
-        ipc=symbols(raw.get("ipc"), "ipc"),
+        ipc=symbols(raw.get("ipc"), "ipc", bad),
         national_classes=[f"US:{c}" for c in raw.get("uspc") or [] if c],
         applicants=applicants(raw.get("assignees")),
         inventors=people(raw.get("inventors")),
         agents=applicants([raw["agent"]] if raw.get("agent") else None),
         examiners=people([e for e in examiners if e]),
-        family=publication_ids(raw.get("family_members"), "family_members"),
-        cited_patents=citations(raw.get("cited_patents"), "cited_patents"),
-        cited_by=publication_ids(raw.get("cited_by"), "cited_by"),
+        family=publication_ids(raw.get("family_members"), "family_members", bad),
+        cited_patents=citations(raw.get("cited_patents"), "cited_patents", bad),
+        cited_by=publication_ids(raw.get("cited_by"), "cited_by", bad),
         npl_citations=[c for c in raw.get("npl_citations") or [] if c],
         sources=[SourceRef(dataset=dataset, source_id=raw["id"])],
         extra={
@@ -231,6 +251,7 @@ def map_patsnap(raw: dict[str, Any], dataset: str) -> tuple[str, PatentRecord]:
                     "ipc_primary": raw.get("ipc_primary"),
                     "cited_by_count": raw.get("cited_by_count"),
                     "priority_dates": None if aligned else raw.get("priority_dates"),
+                    "unreadable": bad,
                 }
             )
         },
@@ -260,6 +281,7 @@ def map_cn_titles_ipc(raw: dict[str, Any], dataset: str) -> tuple[str, PatentRec
     """CN publications with titles and their full IPC subclass sets."""
     number = publication(raw["id"], "id")
     flags: list[str] = []
+    bad: Unreadable = {}
     others = [n for n in raw.get("publication_numbers") or [] if n and n != raw["id"]]
     record = PatentRecord(
         id=number.id,
@@ -267,10 +289,10 @@ def map_cn_titles_ipc(raw: dict[str, Any], dataset: str) -> tuple[str, PatentRec
         number=number.number,
         kind=number.kind,
         title=texts(raw.get("title"), field="title", flags=flags),
-        ipc=symbols(raw.get("ipc_subclasses"), "ipc_subclasses"),
-        family=publication_ids(others, "publication_numbers"),
+        ipc=symbols(raw.get("ipc_subclasses"), "ipc_subclasses", bad),
+        family=publication_ids(others, "publication_numbers", bad),
         sources=[SourceRef(dataset=dataset, source_id=raw["id"])],
-        extra={dataset: compact({"cv_fold": raw.get("cv_fold")})},
+        extra={dataset: compact({"cv_fold": raw.get("cv_fold"), "unreadable": bad})},
     )
     return raw["id"], record
 
