@@ -44,8 +44,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
+out = Console(soft_wrap=True)  # one result per line, never wrapped: scripts read it
+err = Console(stderr=True, soft_wrap=True)
 
 EXIT_REJECTED = 3
 
@@ -179,7 +179,11 @@ def ingest(
         ),
     ] = "auto",
     mapping: Annotated[
-        Path | None, typer.Option(help="Column-mapping file (TOML) for csv / xlsx exports.")
+        Path | None,
+        typer.Option(
+            help="Column mapping for csv / xlsx: a TOML file or a preset "
+            "(cnipa, incopat, patsnap-zh, patsnap-en, lens, google-patents, ipnav)."
+        ),
     ] = None,
     encoding: Annotated[
         str | None, typer.Option(help="Force the text encoding of a csv file (e.g. gb18030).")

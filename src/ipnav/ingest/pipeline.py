@@ -61,8 +61,10 @@ class IngestReport:
 def fingerprint(path: Path, format: str, options: ReaderOptions) -> str:
     """Content hash of the file (and mapping), the format and the pipeline version."""
     digest = hashlib.sha256(f"{PIPELINE_VERSION}|{format}|".encode())
+    if options.mapping is not None and not options.mapping.is_file():
+        digest.update(f"preset:{options.mapping}|".encode())  # a built-in preset by name
     for source in (path, options.mapping):
-        if source is None:
+        if source is None or not source.is_file():
             continue
         with source.open("rb") as handle:
             for block in iter(lambda h=handle: h.read(1 << 20), b""):
