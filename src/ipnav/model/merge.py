@@ -129,7 +129,7 @@ def merge_group(rows: Sequence[SourceRow]) -> list[Merged]:
     """Canonical publications for all source rows that share one ``match_key``."""
     result = []
     for members in _publications(rows):
-        ordered = _order(members)
+        ordered = _order(members) if len(members) > 1 else members
         record = merge_records([row.record for row in ordered])
         with_kind = next((row.record for row in ordered if row.record.kind), None)
         record.id = with_kind.id if with_kind else ordered[0].record.id

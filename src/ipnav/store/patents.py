@@ -15,13 +15,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import orjson
-from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, func, select, update
 
 from ipnav.model.merge import Merged, SourceRow, merge_group
 from ipnav.model.numbers import ApplicationNumber, NumberError, parse_any
 from ipnav.model.record import PatentRecord
 from ipnav.settings import Settings
 from ipnav.store import db
+from ipnav.store.bulk import bulk_insert
 from ipnav.store.schema import (
     DERIVED_TABLES,
     patent,
@@ -56,11 +57,14 @@ class UpsertResult:
         return self
 
 
-def record_json(record: PatentRecord) -> bytes:
-    """Stable JSON of a record: sorted keys, defaults left out (what is hashed and stored)."""
-    return orjson.dumps(
-        record.model_dump(mode="json", exclude_defaults=True), option=orjson.OPT_SORT_KEYS
-    )
+def record_data(record: PatentRecord) -> dict:
+    """The record as JSON-ready data, defaults left out (what is stored)."""
+    return record.model_dump(mode="json", exclude_defaults=True)
+
+
+def record_json(data: dict) -> bytes:
+    """Stable JSON of record data: sorted keys (what is hashed)."""
+    return orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
 
 
 def match_key_of(record: PatentRecord) -> str:
@@ -105,7 +109,8 @@ class PatentStore:
         latest: dict[tuple[str, str], SourceItem] = {}
         for item in items:
             latest[(item.dataset, item.source_key)] = item
-        payload = {key: record_json(item.record) for key, item in latest.items()}
+        data = {key: record_data(item.record) for key, item in latest.items()}
+        payload = {key: record_json(value) for key, value in data.items()}
         hashes = {
             key: hashlib.blake2b(data, digest_size=16).hexdigest() for key, data in payload.items()
         }
@@ -129,7 +134,8 @@ class PatentStore:
             if not changed:
                 return result
             self._write_source_rows(conn, changed, payload, hashes, known, run_id)
-            self._remerge(conn, sorted(touched), {k: v.record for k, v in changed.items()})
+            dumped = {id(item.record): data[key] for key, item in changed.items()}
+            self._remerge(conn, sorted(touched), {k: v.record for k, v in changed.items()}, dumped)
         return result
 
     def _known_hashes(
@@ -168,8 +174,7 @@ class PatentStore:
                 "ingest_run_id": run_id,
             }
             (stale if key in known else fresh).append(row)
-        if fresh:
-            conn.execute(insert(source_record), fresh)
+        bulk_insert(conn, source_record, fresh)
         for row in stale:
             conn.execute(
                 update(source_record)
@@ -185,6 +190,7 @@ class PatentStore:
         conn: Connection,
         match_keys: list[str],
         in_memory: dict[tuple[str, str], PatentRecord],
+        dumped: dict[int, dict],
     ) -> None:
         groups: dict[str, list[SourceRow]] = defaultdict(list)
         current: dict[tuple[str, str], str] = {}
@@ -209,7 +215,7 @@ class PatentStore:
                 conn.execute(delete(table).where(table.c.patent_id.in_(doomed)))
             conn.execute(delete(patent).where(patent.c.match_key.in_(chunk)))
         merged = [m for key in match_keys for m in merge_group(groups.get(key, []))]
-        self._insert_patents(conn, merged)
+        self._insert_patents(conn, merged, dumped)
         moved = [
             {"d": row.dataset, "k": row.source_key, "p": m.record.id}
             for m in merged
@@ -227,7 +233,9 @@ class PatentStore:
                 moved,
             )
 
-    def _insert_patents(self, conn: Connection, merged: Sequence[Merged]) -> None:
+    def _insert_patents(
+        self, conn: Connection, merged: Sequence[Merged], dumped: dict[int, dict]
+    ) -> None:
         if not merged:
             return
         now = dt.datetime.now(dt.UTC)
@@ -252,7 +260,7 @@ class PatentStore:
                     "family_id": rec.family_id,
                     "claims_count": rec.claims_count,
                     "sources": ",".join(sorted({s.dataset for s in rec.sources})),
-                    "record": rec.model_dump(mode="json", exclude_defaults=True),
+                    "record": dumped.get(id(rec)) or record_data(rec),
                     "updated_at": now,
                 }
             )
@@ -295,14 +303,13 @@ class PatentStore:
                         "category": citation.category,
                     }
                 )
-        conn.execute(insert(patent), rows)
         for table, values in (
+            (patent, rows),
             (patent_party, parties),
             (patent_class, classes),
             (patent_citation, citations),
         ):
-            if values:
-                conn.execute(insert(table), values)
+            bulk_insert(conn, table, values)
 
     # -- reading -------------------------------------------------------------
 
