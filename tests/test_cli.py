@@ -93,3 +93,49 @@ def test_readme_documents_every_command_and_setting():
         assert f"ipnav {name}" in readme, f"`ipnav {name}` is not documented in README.md"
     for field in Settings.model_fields:
         assert f"IPNAV_{field.upper()}" in readme, f"setting IPNAV_{field.upper()} not in README.md"
+
+
+def test_gbk_csv_export_with_a_named_preset(env, sample_data, tmp_path):
+    """A Chinese user's Excel export: GBK-encoded CSV with incoPat headers, real CNKI records."""
+    import csv
+    import gzip
+
+    with gzip.open(
+        sample_data / "cn_cnki_sample_with_claims/cn_cnki_materials_chemistry_2018.jsonl.gz", "rt"
+    ) as source:
+        records = [json.loads(line) for line in source]
+    path = tmp_path / "incopat-export.csv"
+    with path.open("w", encoding="gbk", errors="replace", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            ["公开（公告）号", "标题", "申请人", "申请日", "公开（公告）日", "权利要求"]
+        )
+        for r in records:
+            number = r["source_url"].rsplit("filename=", 1)[1]
+            writer.writerow(
+                [
+                    number,
+                    r["title"],
+                    r["applicant"],
+                    r["application_date"],
+                    r["publication_date"],
+                    r["claims"],
+                ]
+            )
+    result = ipnav(env, "ingest", str(path), "--mapping", "incopat")
+    assert result.exit_code == 0, result.output
+    assert "33 new" in result.output
+    shown = json.loads(ipnav(env, "show", "CN108859303A", "--format", "json").stdout)
+    assert shown["title"] == {"zh": "一种隔热金属材料"}
+    assert shown["applicants"][0]["name"] == "四川大阳实业发展有限公司"
+    assert shown["claims"]["zh"][0]["text"].startswith("一种隔热金属材料")
+
+
+def test_class_command_explains_a_symbol(env):
+    result = ipnav(env, "class", "G06F0009300000", "--format", "json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["compact"] == "G06F9/30"
+    assert [entry["code"] for entry in data["path"]][:3] == ["G", "G06", "G06F"]
+    bad = ipnav(env, "class", "not-a-symbol")
+    assert bad.exit_code == 1 and "not-a-symbol" in bad.output
