@@ -3,7 +3,7 @@
 Run::
 
     .venv/bin/python benchmarks/applicant_types.py            # print the markdown
-    .venv/bin/python benchmarks/applicant_types.py --write benchmarks/results_applicant_types.md
+    .venv/bin/python benchmarks/applicant_types.py --write
 
 Reads ``tests/fixtures/applicant_types.csv`` (300 names labelled by reading them,
 see ``tests/fixtures/applicant_types.md``) and, for the speed figure, every
@@ -168,7 +168,9 @@ def machine() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write", type=Path, help="also write the results section here")
+    parser.add_argument(
+        "--write", action="store_true", help="also write the section in benchmarks/RESULTS.md"
+    )
     parser.add_argument(
         "--data",
         type=Path,
@@ -178,26 +180,23 @@ def main(argv: list[str] | None = None) -> int:
     body = report(load_fixture()) + "\n\n" + speed(args.data)
     print(body)
     if args.write:
+        from results_file import write_section
+
         header = [
-            "### Applicant types (`ipnav.model.applicants.classify_applicant`)",
+            "## Applicant types (`ipnav.model.applicants.classify_applicant`)",
             "",
             f"- date: {dt.date.today().isoformat()}",
             f"- machine: {machine()}",
-            "- command: `.venv/bin/python benchmarks/applicant_types.py --write "
-            "benchmarks/results_applicant_types.md`",
+            "- command: `.venv/bin/python benchmarks/applicant_types.py --write`",
             "- fixture: `tests/fixtures/applicant_types.csv` (420 names labelled by hand: "
             "300 random, 120 hard; sampling in `tests/fixtures/applicant_types.md`)",
             "",
         ]
-        notes = ""
-        if args.write.exists():  # hand-written notes below the marker survive a rerun
-            old = args.write.read_text(encoding="utf-8")
-            notes = old[old.index(NOTES) :] if NOTES in old else ""
-        text = "\n".join(header) + body + "\n" + ("\n" + notes if notes else "")
-        args.write.write_text(text, encoding="utf-8")
+        write_section("applicant_types", "\n".join(header) + body)
     return 0
 
 
 if __name__ == "__main__":
     sys.path.insert(0, str(ROOT / "src"))
+    sys.path.insert(0, str(ROOT / "benchmarks"))
     raise SystemExit(main())

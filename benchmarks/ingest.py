@@ -10,7 +10,7 @@ USPTO XML throughput is measured on a weekly-style file made by concatenating
 the real ICE samples of ``uspto_fulltext_format_samples`` many times with
 distinct document numbers (the samples are only 8 documents; say so when
 quoting the number). ``--write`` replaces the ingest section of
-``benchmarks/RESULTS.md``.
+``benchmarks/RESULTS.md`` (its ``ingest`` section).
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from results_file import write_section
+
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "RESULTS.md"
-START, END = "<!-- ingest:start -->", "<!-- ingest:end -->"
 
 JSONL_CORPORA = [
     "us_nvidia_portfolio_patentsview/nvidia_patents.jsonl.gz",
@@ -104,7 +104,16 @@ def measure_one(path: Path, format: str, backend: str, url: str | None, store: b
 
 
 def run_child(path: Path, format: str, backend: str, url: str | None, store: bool) -> dict:
-    args = [sys.executable, __file__, "--child", str(path), format, backend, url or "-", str(int(store))]
+    args = [
+        sys.executable,
+        __file__,
+        "--child",
+        str(path),
+        format,
+        backend,
+        url or "-",
+        str(int(store)),
+    ]
     done = subprocess.run(args, capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -122,7 +131,9 @@ def machine() -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--postgres-url", default=os.environ.get("IPNAV_TEST_POSTGRES_URL"))
     parser.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
@@ -138,11 +149,20 @@ def main() -> int:
         weekly = Path(tmp) / "ipg-weekly-replicated.xml"
         xml_docs = build_weekly_xml(weekly)
         inputs = [(sample_data() / rel, "jsonl", rel.split("/")[0]) for rel in JSONL_CORPORA]
-        inputs.append((weekly, "uspto-xml", f"USPTO ICE XML, {xml_docs:,} docs (8 real, replicated)"))
-        backends = [("sqlite", None)] + ([("postgresql", args.postgres_url)] if args.postgres_url else [])
+        inputs.append(
+            (weekly, "uspto-xml", f"USPTO ICE XML, {xml_docs:,} docs (8 real, replicated)")
+        )
+        backends = [("sqlite", None)] + (
+            [("postgresql", args.postgres_url)] if args.postgres_url else []
+        )
         for path, format, label in inputs:
             base = run_child(path, format, "none", None, store=False)
-            row = {"corpus": label, "format": format, "records": base["records"], "read+map": base["rate"]}
+            row = {
+                "corpus": label,
+                "format": format,
+                "records": base["records"],
+                "read+map": base["rate"],
+            }
             for backend, url in backends:
                 result = run_child(path, format, backend, url, store=True)
                 row[backend] = result["rate"]
@@ -160,7 +180,6 @@ def main() -> int:
                 totals[(fmt, key)] = n / sum(r["records"] / r[key] for r in chosen)
 
     lines = [
-        START,
         "## Ingest throughput (issue 2)",
         "",
         f"Measured {dt.date.today().isoformat()} on {machine()}; command: `make bench` "
@@ -184,17 +203,11 @@ def main() -> int:
     lines += [
         "",
         "Targets: ≥ 3,000 records/s for JSONL into SQLite, ≥ 500 records/s for USPTO XML with claims.",
-        END,
     ]
     section = "\n".join(lines)
     print(section)
     if args.write:
-        text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-        if START in text:
-            text = text[: text.index(START)] + section + text[text.index(END) + len(END) :]
-        else:
-            text = text.rstrip() + "\n\n" + section + "\n"
-        RESULTS.write_text(text, encoding="utf-8")
+        write_section("ingest", section)
     return 0
 
 
