@@ -139,3 +139,11 @@ def test_class_command_explains_a_symbol(env):
     assert [entry["code"] for entry in data["path"]][:3] == ["G", "G06", "G06F"]
     bad = ipnav(env, "class", "not-a-symbol")
     assert bad.exit_code == 1 and "not-a-symbol" in bad.output
+
+
+def test_show_says_when_the_asked_kind_is_not_stored(env, corpus_subset):
+    ipnav(env, "ingest", str(corpus_subset("patsnap_cs3245_citation_corpus/documents.jsonl.gz", 5)))
+    result = ipnav(env, "show", "EP_0049154_B1_19900411", "--format", "json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["id"] == "EP0049154B2"
+    assert "showing EP0049154B2" in result.stderr

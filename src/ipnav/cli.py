@@ -261,6 +261,11 @@ def show(
         )
         raise typer.Exit(1)
     record = found[0]
+    if _asked_kind(number) not in (None, record.kind):
+        err.print(
+            f"{number}: that kind is not stored; showing {record.id} (same number)",
+            highlight=False,
+        )
     if len(found) > 1:
         others = ", ".join(r.id for r in found[1:])
         err.print(f"{number} also matches: {others}", highlight=False)
@@ -270,6 +275,16 @@ def show(
     from ipnav.cli_render import render_record
 
     render_record(out, record)
+
+
+def _asked_kind(text: str) -> str | None:
+    from ipnav.model.numbers import NumberError, PublicationNumber, parse_any
+
+    try:
+        number = parse_any(text)
+    except NumberError:
+        return None
+    return number.kind if isinstance(number, PublicationNumber) else None
 
 
 @app.command(name="class")
