@@ -41,6 +41,7 @@ JSONL_CORPORA = [
     "cn_bdci2022_patent_fewshot/cn_bdci2022_patents.jsonl.gz",
     "cn_patent_titles_ipc/cn_titles_ipc_subclasses.jsonl.gz",
     "us_uspto_prosecution_events_sample/uspto_peds_prosecution_events.jsonl.gz",
+    "cn_cnki_sample_with_claims/cn_cnki_materials_chemistry_2018.jsonl.gz",
 ]
 XML_COPIES = 250  # x 8 ICE documents = 2,000 documents with claims, descriptions, citations
 
