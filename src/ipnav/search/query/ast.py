@@ -150,3 +150,88 @@ def free_text(node: Node) -> str:
 
     walk(node)
     return " ".join(words)
+
+
+_CODES: dict[StrEnum, str] = {
+    TextField.TITLE: "TI",
+    TextField.ABSTRACT: "AB",
+    TextField.CLAIMS: "CL",
+    TextField.TITLE_ABSTRACT: "TA",
+    TextField.DESCRIPTION: "DESC",
+    TextField.APPLICANT: "PA",
+    TextField.INVENTOR: "IN",
+    DateField.PUBLICATION: "PD",
+    DateField.FILING: "AD",
+    DateField.PRIORITY: "PRD",
+    NumberField.PUBLICATION: "PN",
+    NumberField.APPLICATION: "AN",
+    Scheme.IPC: "IPC",
+    Scheme.CPC: "CPC",
+}
+
+
+def to_text(node: Node) -> str:
+    """Query-language text for ``node``; :func:`~ipnav.search.query.parser.parse_query` reads
+    it back to an equal tree when the tree is one the parser makes (``And``/``Or`` flattened,
+    ``MatchAll`` only as the whole query, words that are not keywords).
+
+    Raises ``ValueError`` for a tree no query text can express (an empty phrase, a word with
+    blanks or quotes in it, ``MatchAll`` inside another node).
+    """
+    if isinstance(node, MatchAll):
+        return ""
+    return _render(node)
+
+
+def _render(node: Node) -> str:
+    if isinstance(node, And | Or):
+        if len(node.children) < 2:
+            raise ValueError(f"{type(node).__name__} needs two or more children: {node!r}")
+        glue = " AND " if isinstance(node, And) else " OR "
+        return glue.join(_wrapped(child, type(node)) for child in node.children)
+    if isinstance(node, Not):
+        return "NOT " + _wrapped(node.child, Not)
+    if isinstance(node, Term | Wildcard):
+        return _fielded(node.field, _word(node.text if isinstance(node, Term) else node.pattern))
+    if isinstance(node, Phrase):
+        return _fielded(node.field, _quoted(node.words))
+    if isinstance(node, Proximity):
+        op = f" {'PRE' if node.ordered else 'NEAR'}/{node.distance} "
+        text = op.join(_word(t) for t in node.terms)
+        return text if node.field is TextField.ALL else f"{_CODES[node.field]}=({text})"
+    if isinstance(node, DateRange):
+        code, start, end = _CODES[node.field], node.start, node.end
+        if start is None and end is None:
+            raise ValueError("a DateRange needs a start or an end")
+        if end is None:
+            return f"{code}>={start}"
+        if start is None:
+            return f"{code}<={end}"
+        return f"{code}={start}" if start == end else f"{code}={start}:{end}"
+    if isinstance(node, ClassPrefix):
+        return f"{_CODES[node.scheme]}={node.prefix}"
+    if isinstance(node, NumberMatch):
+        return f"{_CODES[node.field]}={node.value}"
+    raise ValueError(f"cannot write {node!r} as query text")
+
+
+def _wrapped(child: Node, parent: type) -> str:
+    text = _render(child)
+    loose = And | Or if parent is Not or parent is And else Or
+    return f"({text})" if isinstance(child, loose) else text
+
+
+def _fielded(field: TextField, text: str) -> str:
+    return text if field is TextField.ALL else f"{_CODES[field]}={text}"
+
+
+def _word(text: str) -> str:
+    if not text or any(c.isspace() or c in '",()[]=:<>' for c in text) or text[0] == "-":
+        raise ValueError(f"{text!r} cannot be written as one query word")
+    return text
+
+
+def _quoted(words: tuple[str, ...]) -> str:
+    if not words or any(not w or '"' in w or any(c.isspace() for c in w) for w in words):
+        raise ValueError(f"{words!r} cannot be written as a quoted phrase")
+    return '"' + " ".join(words) + '"'
