@@ -153,3 +153,25 @@ def test_truncated_gzip_keeps_the_records_before_the_cut(tmp_path, corpus_subset
         for item in JsonlReader().read(path, dataset="t"):
             seen.append(item)
     assert len([i for i in seen if isinstance(i, Parsed)]) > 500
+
+
+def test_implausible_dates(tmp_path):
+    """A year-0200 priority date (a real PatSnap typo, US7997232) costs only that date;
+    a year-0200 grant date rejects the record."""
+    path = tmp_path / "dates.jsonl"
+    path.write_text(
+        '{"id": "US5535303", "doc_number": "5535303", "grant_date": "0200-11-28"}\n',
+        encoding="utf-8",
+    )
+    [item] = read_all(path)
+    assert isinstance(item, Rejected) and "not a plausible patent date" in item.reason
+
+
+def test_bad_priority_date_is_kept_as_unreadable(corpus_subset):
+    records = parsed(
+        read_all(corpus_subset("patsnap_cs3245_citation_corpus/documents.jsonl.gz", 2244))
+    )
+    record = records["US7997232"]
+    assert record.priority_claims[0].number == "TW96145251A"
+    assert record.priority_claims[0].date is None
+    assert record.extra["test"]["unreadable"]["priority_dates"] == ["0200-11-28"]

@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from ipnav.ingest.base import RecordError
 from ipnav.model.applicants import make_party, split_applicants
 from ipnav.model.classification import ClassificationError, normalize_symbol
+from ipnav.model.dates import plausible
 from ipnav.model.legal import status_from_text
 from ipnav.model.numbers import NumberError, parse_application_number, parse_publication_number
 from ipnav.model.record import (
@@ -59,9 +60,14 @@ def parse_date(value: Any, field: str) -> dt.date | None:
     match = re.fullmatch(r"(\d{4})-?(\d{2})-?(\d{2})(?:[T ].*)?", text)
     if match:
         try:
-            return dt.date(int(match[1]), int(match[2]), int(match[3]))
+            day = dt.date(int(match[1]), int(match[2]), int(match[3]))
         except ValueError:
             pass
+        else:
+            try:
+                return plausible(day)
+            except ValueError as exc:
+                raise RecordError(f"field `{field}`: {exc}") from None
     raise RecordError(
         f"field `{field}` is not a date (got {text!r}); dates must be YYYY-MM-DD or YYYYMMDD"
     )
@@ -211,7 +217,7 @@ def map_patsnap(raw: dict[str, Any], dataset: str) -> tuple[str, PatentRecord]:
     flags: list[str] = []
     bad: Unreadable = {}
     numbers = [n for n in raw.get("priority_numbers") or [] if n]
-    dates = [parse_date(d, "priority_dates") for d in raw.get("priority_dates") or []]
+    dates = [_priority_date(d, bad) for d in raw.get("priority_dates") or []]
     aligned = len(numbers) == len(dates)
     priorities = [
         PriorityClaim(
@@ -257,6 +263,16 @@ def map_patsnap(raw: dict[str, Any], dataset: str) -> tuple[str, PatentRecord]:
         },
     )
     return raw["id"], record
+
+
+def _priority_date(value: Any, unreadable: Unreadable) -> dt.date | None:
+    """A priority date, or None (kept as unreadable) when the source's date is wrong:
+    a bad priority date should not cost the record."""
+    try:
+        return parse_date(value, "priority_dates")
+    except RecordError:
+        unreadable.setdefault("priority_dates", []).append(str(value))
+        return None
 
 
 def map_bdci(raw: dict[str, Any], dataset: str) -> tuple[str, PatentRecord]:

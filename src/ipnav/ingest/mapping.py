@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from ipnav.ingest.base import IngestError
+from ipnav.model.dates import plausible
 from ipnav.model.legal import status_from_text
 from ipnav.model.record import LegalStatus
 
@@ -339,6 +340,10 @@ def cell_date(value: Any, formats: Iterable[str] = ()) -> dt.date:
     (a time of day after it is ignored), else one of the strptime ``formats``.
     Raises ValueError for anything else, and for impossible dates (2023-13-01).
     """
+    return plausible(_cell_date(value, formats))
+
+
+def _cell_date(value: Any, formats: Iterable[str]) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):

@@ -34,7 +34,7 @@ from ipnav.store.runs import IngestLog, RunCounts
 
 # Bump when a reader or mapper changes what it produces, so that files ingested
 # by an older version are read again instead of being skipped as unchanged.
-PIPELINE_VERSION = "1"
+PIPELINE_VERSION = "2"
 
 Progress = Callable[[int, int, RunCounts], None]  # bytes done, bytes total, counts
 
