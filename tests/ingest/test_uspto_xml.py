@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import os
 import re
 import tracemalloc
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
 from ipnav.ingest.base import InputFileError, Parsed, Rejected
 from ipnav.ingest.uspto_aps import UsptoApsReader
+from ipnav.ingest.uspto_documents import PARALLEL_MIN_BYTES
+from ipnav.ingest.uspto_fields import uspc_symbol
 from ipnav.ingest.uspto_pap import UsptoPapReader
 from ipnav.ingest.uspto_sgml import UsptoSgmlReader
-from ipnav.ingest.uspto_xml import UsptoXmlReader, sniff, uspc_symbol
+from ipnav.ingest.uspto_text import blocks_text
+from ipnav.ingest.uspto_xml import UsptoXmlReader, sniff
 from ipnav.model.record import LegalStatus
 
 SAMPLES = "uspto_fulltext_format_samples"
@@ -225,6 +230,44 @@ def test_worker_processes_give_the_same_items(sample_data: Path, tmp_path: Path)
                 out.append(item)
         out.append(str(error.value))
     assert len(serial) == 3 * len(EXPECTED) + 4 + 1 and serial == parallel
+
+
+def test_worker_processes_give_equal_records_with_the_same_fields_set(
+    sample_data: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "ipg.xml"
+    path.write_bytes(weekly(sample_data, copies=3))
+    serial = records(read_all(path, workers=1))
+    parallel = records(read_all(path, workers=2))
+    assert serial == parallel
+    for one, other in zip(serial, parallel, strict=True):
+        assert one.model_fields_set == other.model_fields_set
+        assert one.model_dump(exclude_unset=True) == other.model_dump(exclude_unset=True)
+
+
+def test_large_files_are_read_by_two_processes_by_default(tmp_path: Path) -> None:
+    small, large = tmp_path / "small.xml", tmp_path / "large.xml"
+    small.write_bytes(b"<us-patent-grant/>\n")
+    with large.open("wb") as out:
+        out.truncate(PARALLEL_MIN_BYTES)  # sparse: only its size matters here
+    expected = 2 if (os.cpu_count() or 1) >= 2 else 1
+    assert UsptoXmlReader().workers_for(small) == 1
+    assert UsptoXmlReader().workers_for(large) == expected
+    assert UsptoXmlReader(workers=1).workers_for(large) == 1
+    assert UsptoXmlReader(workers=3).workers_for(small) == 3
+
+
+def test_blocks_text_marks_paragraphs_lines_and_cells_without_changing_the_tree() -> None:
+    section = etree.fromstring(
+        "<description><heading>FIELD</heading><p num='1'>One <b>bold</b>\n  text.</p>"
+        "<p>Table:<tables><table><row><entry>a</entry><entry>b</entry></row>"
+        "<row><entry>c</entry></row></table></tables></p>"
+        "<p><number>[0003]</number>Kept<ul><li>first</li><li>second</li></ul></p></description>"
+    )
+    before = etree.tostring(section)
+    text = blocks_text(section, drop=("number",))
+    assert text == "FIELD\n\nOne bold text.\n\nTable:\na b\nc\n\nKept\nfirst\nsecond"
+    assert etree.tostring(section) == before
 
 
 def test_truncated_file_yields_the_good_documents_then_names_the_line(

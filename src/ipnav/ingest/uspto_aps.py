@@ -45,10 +45,16 @@ from ipnav.ingest.base import (
     excerpt,
 )
 from ipnav.ingest.files import ZIP_MAGIC, looks_binary, open_input
-from ipnav.ingest.uspto_xml import citation as make_citation
-from ipnav.ingest.uspto_xml import dedupe, merge_parties, normalise_symbols, parse_date, priority
-from ipnav.ingest.uspto_xml import text_refs as claim_refs
-from ipnav.ingest.uspto_xml import uspc_symbol as fixed_width_uspc
+from ipnav.ingest.uspto_fields import citation as make_citation
+from ipnav.ingest.uspto_fields import (
+    dedupe,
+    merge_parties,
+    normalise_symbols,
+    parse_date,
+    priority,
+)
+from ipnav.ingest.uspto_fields import uspc_symbol as fixed_width_uspc
+from ipnav.ingest.uspto_text import text_refs as claim_refs
 from ipnav.model.applicants import make_party
 from ipnav.model.numbers import NumberError, parse_application_number, parse_publication_number
 from ipnav.model.record import Claim, LegalEvent, LegalStatus, PatentRecord, Person, SourceRef

@@ -22,20 +22,17 @@ from typing import Any, ClassVar
 from lxml import etree
 
 from ipnav.ingest.base import RecordError
-from ipnav.ingest.uspto_xml import (
-    XmlDocumentsReader,
-    blocks_text,
+from ipnav.ingest.uspto_documents import XmlDocumentsReader
+from ipnav.ingest.uspto_fields import (
     citation,
-    claims_of,
     dedupe,
-    kids,
     merge_parties,
     normalise_symbols,
     parse_date,
     priority,
-    text_of,
     uspc_symbol,
 )
+from ipnav.ingest.uspto_text import blocks_text, claims_of, kids, text_of
 from ipnav.model.applicants import make_party
 from ipnav.model.numbers import NumberError, parse_application_number, parse_publication_number
 from ipnav.model.record import (
