@@ -36,6 +36,11 @@ from ipnav.store.runs import IngestLog, RunCounts
 # by an older version are read again instead of being skipped as unchanged.
 PIPELINE_VERSION = "2"
 
+# A batch is also cut when its texts reach this many characters: full-text
+# documents (USPTO descriptions, ~200k characters each) would otherwise make a
+# 1,000-record batch hold gigabytes while it is merged and written.
+MAX_BATCH_CHARS = 20_000_000
+
 Progress = Callable[[int, int, RunCounts], None]  # bytes done, bytes total, counts
 
 
@@ -56,6 +61,17 @@ class IngestReport:
     @property
     def changed(self) -> bool:
         return bool(self.counts.new or self.counts.updated)
+
+
+def _text_size(record) -> int:
+    size = 0
+    for texts in (record.description, record.abstract):
+        for text in texts.values():
+            size += len(text)
+    for claims in record.claims.values():
+        for claim in claims:
+            size += len(claim.text)
+    return size
 
 
 def fingerprint(path: Path, format: str, options: ReaderOptions) -> str:
@@ -151,6 +167,7 @@ def ingest_file(
     rejects = _RejectsWriter(settings.reports_dir, path, run_id)
     counts = report.counts
     batch: list[SourceItem] = []
+    batch_chars = 0
     position = 0
 
     def on_bytes(done: int) -> None:
@@ -158,6 +175,8 @@ def ingest_file(
         position = done
 
     def flush() -> None:
+        nonlocal batch_chars
+        batch_chars = 0
         if batch:
             result = store.upsert(batch, run_id)
             counts.new += result.new
@@ -174,7 +193,8 @@ def ingest_file(
                 counts.read += 1
                 if isinstance(item, Parsed):
                     batch.append(SourceItem(dataset, item.source_key, item.record))
-                    if len(batch) >= settings.ingest_batch_size:
+                    batch_chars += _text_size(item.record)
+                    if len(batch) >= settings.ingest_batch_size or batch_chars >= MAX_BATCH_CHARS:
                         flush()
                 else:
                     counts.rejected += 1
