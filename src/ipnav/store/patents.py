@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import orjson
-from sqlalchemy import Connection, Engine, bindparam, delete, func, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, func, select, tuple_, update
 
 from ipnav.model.merge import Merged, SourceRow, merge_group
 from ipnav.model.numbers import ApplicationNumber, NumberError, parse_any
@@ -201,13 +201,14 @@ class PatentStore:
                     source_record.c.source_key,
                     source_record.c.match_key,
                     source_record.c.patent_id,
-                    source_record.c.record,
                 ).where(source_record.c.match_key.in_(chunk))
+            ).all()
+            # only rows of other batches are read back; this batch's are in memory
+            stored = self._stored_records(
+                conn, [(d, k) for d, k, _, _ in rows if (d, k) not in in_memory]
             )
-            for dataset, source_key, key, patent_id, text in rows:
-                record = in_memory.get((dataset, source_key))
-                if record is None:
-                    record = PatentRecord.model_validate_json(text)
+            for dataset, source_key, key, patent_id in rows:
+                record = in_memory.get((dataset, source_key)) or stored[(dataset, source_key)]
                 groups[key].append(SourceRow(dataset, source_key, record))
                 current[(dataset, source_key)] = patent_id
             doomed = select(patent.c.id).where(patent.c.match_key.in_(chunk))
@@ -232,6 +233,20 @@ class PatentStore:
                 .values(patent_id=bindparam("p")),
                 moved,
             )
+
+    def _stored_records(
+        self, conn: Connection, keys: list[tuple[str, str]]
+    ) -> dict[tuple[str, str], PatentRecord]:
+        found: dict[tuple[str, str], PatentRecord] = {}
+        for chunk in _chunks(keys):
+            rows = conn.execute(
+                select(
+                    source_record.c.dataset, source_record.c.source_key, source_record.c.record
+                ).where(tuple_(source_record.c.dataset, source_record.c.source_key).in_(chunk))
+            )
+            for dataset, source_key, text in rows:
+                found[(dataset, source_key)] = PatentRecord.model_validate_json(text)
+        return found
 
     def _insert_patents(
         self, conn: Connection, merged: Sequence[Merged], dumped: dict[int, dict]
@@ -264,24 +279,33 @@ class PatentStore:
                     "updated_at": now,
                 }
             )
-            for role, people in (
-                ("applicant", rec.applicants),
-                ("inventor", rec.inventors),
-                ("agent", rec.agents),
-            ):
-                for seq, person in enumerate(people):
+            for role, people in (("applicant", rec.applicants), ("agent", rec.agents)):
+                for seq, party in enumerate(people):
                     parties.append(
                         {
                             "patent_id": rec.id,
                             "role": role,
                             "seq": seq,
-                            "name": person.name,
-                            "normalized_name": getattr(person, "normalized_name", "") or "",
-                            "type": _value(getattr(person, "type", None)),
-                            "country": person.country,
-                            "province": getattr(person, "province", None),
+                            "name": party.name,
+                            "normalized_name": party.normalized_name,
+                            "type": party.type.value if party.type else None,
+                            "country": party.country,
+                            "province": party.province,
                         }
                     )
+            for seq, person in enumerate(rec.inventors):
+                parties.append(
+                    {
+                        "patent_id": rec.id,
+                        "role": "inventor",
+                        "seq": seq,
+                        "name": person.name,
+                        "normalized_name": "",
+                        "type": None,
+                        "country": person.country,
+                        "province": None,
+                    }
+                )
             for scheme, symbols in (("ipc", rec.ipc), ("cpc", rec.cpc)):
                 for seq, symbol in enumerate(symbols):
                     classes.append(
@@ -355,30 +379,38 @@ class PatentStore:
         with self.engine.connect() as conn:
             return conn.execute(select(func.count()).select_from(patent)).scalar_one()
 
-    def iter_records(self, batch_size: int = 1000) -> Iterator[PatentRecord]:
-        """Every canonical record, in id order, fetched in batches."""
+    def iter_records(
+        self, batch_size: int = 1000, *, updated_after: dt.datetime | None = None
+    ) -> Iterator[PatentRecord]:
+        """Every canonical record (or those changed after a time), in id order, in batches."""
         last = ""
         while True:
+            query = select(patent.c.id, patent.c.record).where(patent.c.id > last)
+            if updated_after is not None:
+                query = query.where(patent.c.updated_at > updated_after)
             with self.engine.connect() as conn:
-                rows = conn.execute(
-                    select(patent.c.id, patent.c.record)
-                    .where(patent.c.id > last)
-                    .order_by(patent.c.id)
-                    .limit(batch_size)
-                ).all()
+                rows = conn.execute(query.order_by(patent.c.id).limit(batch_size)).all()
             if not rows:
                 return
             for _, data in rows:
                 yield PatentRecord.model_validate(data)
             last = rows[-1][0]
 
+    def last_update(self) -> dt.datetime | None:
+        """When the newest canonical record was written (None for an empty store)."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.max(patent.c.updated_at))).scalar()
+
+    def count_updated_after(self, when: dt.datetime | None) -> int:
+        query = select(func.count()).select_from(patent)
+        if when is not None:
+            query = query.where(patent.c.updated_at > when)
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar_one()
+
     def ids(self) -> Iterable[str]:
         with self.engine.connect() as conn:
             return conn.execute(select(patent.c.id).order_by(patent.c.id)).scalars().all()
-
-
-def _value(enum_or_none) -> str | None:
-    return enum_or_none.value if enum_or_none is not None else None
 
 
 __all__ = ["NumberError", "PatentStore", "SourceItem", "UpsertResult"]
