@@ -15,7 +15,11 @@ runner = CliRunner()
 
 @pytest.mark.slow
 def test_demo_loads_every_corpus_once(tmp_path, sample_data):
-    env = {"IPNAV_HOME": str(tmp_path / "home"), "IPNAV_SAMPLE_DATA": str(sample_data)}
+    env = {
+        "IPNAV_HOME": str(tmp_path / "home"),
+        "IPNAV_SAMPLE_DATA": str(sample_data),
+        "IPNAV_DENSE_ENCODER": "hashing",  # the real model takes minutes on the whole corpus
+    }
     first = runner.invoke(app, ["demo", "--no-serve"], env=env, catch_exceptions=False)
     assert first.exit_code == 0, first.output
     assert " 0 rejected" in first.output and "record(s) rejected" not in first.output

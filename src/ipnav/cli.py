@@ -311,14 +311,147 @@ def classification(
     render_class(out, data)
 
 
+def _index(settings: Settings, store, *, rebuild: bool, dense: bool) -> None:
+    from ipnav.search.indexing import update_indexes
+
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:>9,} / {task.total:,} records"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as bar:
+        tasks: dict[str, object] = {}
+
+        def show(stage: str, done: int, total: int | None) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(f"{stage} index", total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        report = update_indexes(settings, store, rebuild=rebuild, dense=dense, progress=show)
+    kind = "built" if report.rebuilt else "updated"
+    parts = "lexical + dense" if report.dense else "lexical"
+    out.print(
+        f"{parts} index {kind}: {report.indexed:,} records indexed, {report.deleted:,} removed "
+        f"in {report.seconds:.1f} s",
+        highlight=False,
+    )
+
+
+@app.command()
+def index(
+    rebuild: Annotated[
+        bool, typer.Option(help="Rebuild from scratch instead of updating.")
+    ] = False,
+    dense: Annotated[
+        bool, typer.Option("--dense/--no-dense", help="Also build the dense (embedding) index.")
+    ] = True,
+) -> None:
+    """Build or update the search indexes (lexical BM25 and dense embeddings)."""
+    settings = _settings()
+    try:
+        with _open_store(settings) as store:
+            _index(settings, store, rebuild=rebuild, dense=dense)
+    except IpnavError as exc:
+        raise _fail(exc) from None
+
+
+class SearchModeOption(StrEnum):
+    hybrid = "hybrid"
+    lexical = "lexical"
+    dense = "dense"
+
+
+@app.command()
+def search(
+    query: Annotated[
+        str, typer.Argument(help="Words, or an expert query: TA=(a AND b) AND PD>=2015")
+    ],
+    top: Annotated[int, typer.Option("--top", "-n", min=1, help="How many results.")] = 10,
+    offset: Annotated[int, typer.Option(min=0, help="Skip this many results (paging).")] = 0,
+    mode: Annotated[
+        SearchModeOption, typer.Option(help="hybrid, lexical or dense.")
+    ] = SearchModeOption.hybrid,
+    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+) -> None:
+    """Search the patents: hybrid BM25 + embeddings, or the examiners' query language."""
+    from ipnav.search.service import SearchMode, SearchService
+
+    settings = _settings()
+    try:
+        with _open_store(settings) as store:
+            service = SearchService.open(settings, store)
+            result = service.search(query, k=top, offset=offset, mode=SearchMode(mode.value))
+    except IpnavError as exc:
+        if hasattr(exc, "pointer") and err.is_terminal:
+            err.print(exc.pointer(), highlight=False)
+        raise _fail(exc) from None
+    rows = [_result_row(item) for item in result.items]
+    if format is OutputFormat.json:
+        _print_json(rows)
+        return
+    from ipnav.cli_render import render_results
+
+    render_results(out, rows, total=result.total, mode=result.mode.value)
+
+
+def _result_row(item) -> dict:
+    record, hit = item.record, item.hit
+    row = {
+        "rank": hit.rank,
+        "id": record.id,
+        "score": round(hit.score, 6),
+        "title": record.text("title") or "",
+        "publication_date": record.publication_date.isoformat()
+        if record.publication_date
+        else None,
+        "applicants": [p.name for p in record.applicants],
+        "ipc": record.ipc[:5],
+        "retriever": hit.retriever,
+    }
+    if getattr(hit, "ranks", None):
+        row["ranks"] = dict(hit.ranks)
+    return row
+
+
+@app.command()
+def export(
+    query: Annotated[str, typer.Argument(help="The query whose whole result set is exported.")],
+    to: Annotated[Path, typer.Option("--to", help="Output file: .csv, .xlsx, .ris or .jsonl")],
+    lang: Annotated[
+        str, typer.Option(help="Preferred language of texts and headers (zh, en).")
+    ] = "zh",
+) -> None:
+    """Export every result of a query (streamed, no cap) to CSV, XLSX, RIS or JSONL."""
+    from ipnav.search.export import export_records
+    from ipnav.search.service import SearchService
+
+    settings = _settings()
+    try:
+        with _open_store(settings) as store:
+            service = SearchService.open(settings, store)
+            ids = service.export_ids(query)
+            records = (r for r in (store.get(i) for i in ids) if r is not None)
+            count = export_records(records, to, lang=lang, meta={"query": query})
+    except IpnavError as exc:
+        raise _fail(exc) from None
+    out.print(f"{count:,} records written to {to}", highlight=False)
+
+
 @app.command()
 def demo(
     serve: Annotated[
         bool, typer.Option("--serve/--no-serve", help="Serve the web app afterwards.")
     ] = True,
     force: Annotated[bool, typer.Option(help="Re-read sample files already loaded.")] = False,
+    dense: Annotated[
+        bool, typer.Option("--dense/--no-dense", help="Also build the dense (embedding) index.")
+    ] = True,
 ) -> None:
-    """Load every sample corpus of IPNAV_SAMPLE_DATA, build what exists, then serve."""
+    """Load every sample corpus of IPNAV_SAMPLE_DATA, build the indexes, then serve."""
     from ipnav.ingest.samples import sample_files
 
     settings = _settings()
@@ -329,6 +462,7 @@ def demo(
 
         with _open_store(settings) as store:
             total = store_stats(store.engine)["total"]
+            _index(settings, store, rebuild=False, dense=dense)
     except IpnavError as exc:
         raise _fail(exc) from None
     out.print(f"[bold]{total:,}[/bold] patent records in {settings.resolved_database_url}")

@@ -72,3 +72,24 @@ def render_class(console: Console, data: dict) -> None:
             f"{field.get('name_en')} ({field.get('sector_zh')} / {field.get('sector_en')})",
             highlight=False,
         )
+
+
+def render_results(console: Console, rows: list[dict], *, total: int | None, mode: str) -> None:
+    found = f"{total:,} matching" if total is not None else "nearest neighbours"
+    table = Table(title=f"{found} ({mode})", title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("id", no_wrap=True)
+    table.add_column("score", justify="right")
+    table.add_column("date", no_wrap=True)
+    table.add_column("title", overflow="fold")
+    table.add_column("applicant", overflow="fold")
+    for row in rows:
+        table.add_row(
+            str(row["rank"]),
+            row["id"],
+            f"{row['score']:.4f}",
+            row["publication_date"] or "",
+            row["title"],
+            "; ".join(row["applicants"][:2]),
+        )
+    console.print(table)

@@ -38,6 +38,14 @@ class Settings(BaseSettings):
         description="Records per ingest transaction (IPNAV_INGEST_BATCH_SIZE).",
     )
 
+    dense_encoder: str = Field(
+        default="use-m3",
+        description=(
+            "Sentence encoder of the dense index (IPNAV_DENSE_ENCODER): use-m3 (Universal "
+            "Sentence Encoder multilingual, zh+en in one space) or hashing (lexical, no model)."
+        ),
+    )
+
     @property
     def resolved_database_url(self) -> str:
         """The configured URL, or the embedded SQLite file inside ``home``."""

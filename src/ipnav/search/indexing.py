@@ -1,0 +1,134 @@
+"""Keeping the search indexes in step with the store: full builds and incremental updates.
+
+``ipnav index`` (and ``ipnav ingest`` / ``ipnav demo`` when indexes exist)
+call :func:`update_indexes`. A full build reads every record; an update reads
+only the records written since the last run (``patent.updated_at`` after the
+time kept in ``IPNAV_HOME/index/state.json``) and removes ids the store no
+longer has (e.g. a kind-less record merged into the publication with its kind).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+from ipnav.search.dense import DenseIndex
+from ipnav.search.encoders import make_encoder
+from ipnav.search.lexical import LexicalIndex, LexicalIndexError, LexicalIndexMissing
+from ipnav.settings import Settings
+from ipnav.store.patents import PatentStore
+
+Progress = Callable[[str, int, int | None], None]  # stage, done, total
+
+
+@dataclass
+class IndexReport:
+    rebuilt: bool
+    indexed: int
+    deleted: int
+    dense: bool
+    seconds: float
+
+
+def state_path(settings: Settings) -> Path:
+    return settings.home / "index" / "state.json"
+
+
+def _read_state(settings: Settings) -> dict:
+    try:
+        return orjson.loads(state_path(settings).read_bytes())
+    except (FileNotFoundError, orjson.JSONDecodeError):
+        return {}
+
+
+def _write_state(settings: Settings, state: dict) -> None:
+    path = state_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(orjson.dumps(state, option=orjson.OPT_INDENT_2))
+    tmp.replace(path)
+
+
+def indexes_exist(settings: Settings) -> bool:
+    return state_path(settings).exists()
+
+
+def update_indexes(
+    settings: Settings,
+    store: PatentStore,
+    *,
+    rebuild: bool = False,
+    dense: bool = True,
+    progress: Progress | None = None,
+) -> IndexReport:
+    """Build (or bring up to date) the lexical and, if asked, the dense index."""
+    started = time.perf_counter()
+    state = _read_state(settings)
+    until = store.last_update()
+    since = None
+    if not rebuild and state.get("indexed_until"):
+        since = dt.datetime.fromisoformat(state["indexed_until"])
+    try:
+        lexical = None if rebuild or since is None else LexicalIndex.open(settings)
+    except LexicalIndexMissing:
+        lexical, since = None, None
+    full = lexical is None
+    with_dense = dense and (full or state.get("dense", False))
+    total = store.count_updated_after(since)
+
+    def tick(stage: str):
+        def report(done: int, _total: int | None = None) -> None:
+            if progress:
+                progress(stage, done, total)
+
+        return report
+
+    if full:
+        lexical = LexicalIndex.open(settings, create=True)
+        indexed = lexical.build(store.iter_records(), progress=tick("lexical"))
+    else:
+        indexed = lexical.add(store.iter_records(updated_after=since), progress=tick("lexical"))
+    stale = set(lexical.doc_ids(_everything())) - set(store.ids())
+    if stale:
+        lexical.delete(stale)
+    if with_dense:
+        vectors = DenseIndex.open(
+            settings, make_encoder(settings.dense_encoder), rebuild=full, view=False
+        )
+        records = store.iter_records(updated_after=None if full else since)
+        if full:
+            vectors.build(records, progress=tick("dense"), total=total)
+        else:
+            vectors.add(records, progress=tick("dense"))
+        if stale:
+            vectors.delete(stale)
+    _write_state(
+        settings,
+        {
+            "indexed_until": until.isoformat() if until else None,
+            "dense": with_dense,
+            "dense_encoder": settings.dense_encoder if with_dense else None,
+            "documents": lexical.count(),
+        },
+    )
+    return IndexReport(
+        rebuilt=full,
+        indexed=indexed,
+        deleted=len(stale),
+        dense=with_dense,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _everything():
+    from ipnav.search.base import SearchQuery
+
+    return SearchQuery()
+
+
+__all__ = ["IndexReport", "LexicalIndexError", "indexes_exist", "update_indexes"]
