@@ -69,13 +69,40 @@ def main(argv: list[str]) -> int:
         subprocess.run([*as_user, *args], check=True, stdout=subprocess.DEVNULL)
 
     try:
-        run(str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "ipnav",
-            "-E", "UTF8", "--locale=C.UTF-8")
-        run(str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "start", "-o",
+        run(
+            str(bindir / "initdb"),
+            "-D",
+            str(data),
+            "-A",
+            "trust",
+            "-U",
+            "ipnav",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        )
+        run(
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-l",
+            str(log),
+            "-w",
+            "start",
+            "-o",
             f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off")
-        run(str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "ipnav",
-            "ipnav_test")
+            "-c synchronous_commit=off -c full_page_writes=off",
+        )
+        run(
+            str(bindir / "createdb"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-U",
+            "ipnav",
+            "ipnav_test",
+        )
         env = dict(os.environ)
         env["IPNAV_TEST_POSTGRES_URL"] = f"postgresql+psycopg://ipnav@127.0.0.1:{port}/ipnav_test"
         print(f"tmp_postgres: PostgreSQL ({bindir.parent.name}) on 127.0.0.1:{port}", flush=True)
@@ -87,8 +114,11 @@ def main(argv: list[str]) -> int:
         return 1
     finally:
         if (data / "postmaster.pid").exists():
-            subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast",
-                            "-w", "stop"], stdout=subprocess.DEVNULL, check=False)
+            subprocess.run(
+                [*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
+                stdout=subprocess.DEVNULL,
+                check=False,
+            )
         shutil.rmtree(root, ignore_errors=True)
 
 

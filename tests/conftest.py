@@ -1,4 +1,4 @@
-"""Shared fixtures: the real sample data folder, settings in a temp home, stores on both backends."""
+"""Shared fixtures: the real sample data, settings in a temp home, stores on both backends."""
 
 from __future__ import annotations
 

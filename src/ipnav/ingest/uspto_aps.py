@@ -48,6 +48,7 @@ from ipnav.ingest.files import ZIP_MAGIC, looks_binary, open_input
 from ipnav.ingest.uspto_fields import citation as make_citation
 from ipnav.ingest.uspto_fields import (
     dedupe,
+    grant_event,
     merge_parties,
     normalise_symbols,
     parse_date,
@@ -57,7 +58,7 @@ from ipnav.ingest.uspto_fields import uspc_symbol as fixed_width_uspc
 from ipnav.ingest.uspto_text import text_refs as claim_refs
 from ipnav.model.applicants import make_party
 from ipnav.model.numbers import NumberError, parse_application_number, parse_publication_number
-from ipnav.model.record import Claim, LegalEvent, LegalStatus, PatentRecord, Person, SourceRef
+from ipnav.model.record import Claim, PatentRecord, Person, SourceRef
 
 _FIELD = re.compile(r"([A-Z][A-Z0-9]{2,3}) ?(.*)")
 _SECTION = re.compile(r"[A-Z][A-Z0-9]{3}")
@@ -271,9 +272,7 @@ def map_patent(patent: _Patent, *, dataset: str) -> PatentRecord:
     title = patent.first("PATN", "TTL")
     abstract = _paragraphs(patent, ("ABST",))
     description = _paragraphs(patent, _TEXT_SECTIONS)
-    event = LegalEvent(
-        date=grant_date, code="grant", description="Patent granted", status=LegalStatus.GRANTED
-    )
+    event = grant_event(grant_date)
     return PatentRecord(
         id=pub.id,
         country=pub.country,

@@ -15,10 +15,18 @@ from typing import Any
 
 from ipnav.model.classification import ClassificationError, normalize_symbol
 from ipnav.model.numbers import NumberError, parse_application_number, parse_publication_number
-from ipnav.model.record import Citation, Party, PriorityClaim
+from ipnav.model.record import Citation, LegalEvent, LegalStatus, Party, PriorityClaim
 
 
 @functools.lru_cache(maxsize=1 << 12)
+def grant_event(date: dt.date | None) -> LegalEvent:
+    """The one legal fact a grant document states: it was granted on its issue date.
+    (Its current status is not stated: the patent may have lapsed since.)"""
+    return LegalEvent(
+        date=date, code="grant", description="Patent granted", status=LegalStatus.GRANTED
+    )
+
+
 def parse_date(text: str | None) -> dt.date | None:
     """A YYYYMMDD date; None when missing or partial (``19820200``)."""
     if not text or len(text) != 8 or not text.isdigit():

@@ -26,6 +26,7 @@ from ipnav.ingest.uspto_documents import XmlDocumentsReader
 from ipnav.ingest.uspto_fields import (
     citation,
     dedupe,
+    grant_event,
     merge_parties,
     normalise_symbols,
     parse_date,
@@ -37,8 +38,6 @@ from ipnav.model.applicants import make_party
 from ipnav.model.numbers import NumberError, parse_application_number, parse_publication_number
 from ipnav.model.record import (
     Citation,
-    LegalEvent,
-    LegalStatus,
     Party,
     PatentRecord,
     Person,
@@ -129,9 +128,7 @@ def map_patdoc(root: etree._Element, *, dataset: str) -> PatentRecord:
         for el in bib.iterfind("B700/B720/B721/PARTY-US")
         if (name := _name(el))
     ]
-    event = LegalEvent(
-        date=pub_date, code="grant", description="Patent granted", status=LegalStatus.GRANTED
-    )
+    event = grant_event(pub_date)
     return PatentRecord(
         id=pub.id,
         country=pub.country,

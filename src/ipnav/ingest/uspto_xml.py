@@ -49,6 +49,7 @@ from ipnav.ingest.uspto_documents import XmlDocumentsReader, sniff
 from ipnav.ingest.uspto_fields import (
     citation_fields,
     dedupe,
+    grant_event,
     merge_parties,
     normalise_symbols,
     parse_date,
@@ -59,8 +60,6 @@ from ipnav.ingest.uspto_text import blocks_text, claims_of, kids, leaf, text_of
 from ipnav.model.applicants import make_party
 from ipnav.model.numbers import NumberError, parse_application_number, parse_publication_number
 from ipnav.model.record import (
-    LegalEvent,
-    LegalStatus,
     Party,
     PatentRecord,
     Person,
@@ -149,12 +148,7 @@ def map_document(root: etree._Element, *, dataset: str) -> PatentRecord:
     title = text_of(bib.get("invention-title"))
     abstract = blocks_text(top.get("abstract"))
     description = blocks_text(top.get("description"))
-    events = []
-    if grant:
-        granted = LegalStatus.GRANTED
-        events.append(
-            LegalEvent(date=pub_date, code="grant", description="Patent granted", status=granted)
-        )
+    events = [grant_event(pub_date)] if grant else []
     return PatentRecord(
         id=number.id,
         country=number.country,
