@@ -83,6 +83,20 @@ def _main(
         raise typer.Exit(0)
 
 
+def _progress_bar(*columns) -> Progress:
+    """A transient progress bar on stderr (off when stderr is not a terminal)."""
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        *columns,
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+
+
 def _ingest_files(
     settings: Settings,
     files: list[tuple[Path, str, str | None]],
@@ -100,16 +114,8 @@ def _ingest_files(
     code = 0
     with _open_store(settings) as store:
         for path, format, dataset in files:
-            with Progress(
-                TextColumn("[bold]{task.description}"),
-                BarColumn(),
-                DownloadColumn(),
-                TextColumn("{task.fields[records]:>9,} records"),
-                TimeElapsedColumn(),
-                TimeRemainingColumn(),
-                console=err,
-                transient=True,
-                disable=not err.is_terminal,
+            with _progress_bar(
+                DownloadColumn(), TextColumn("{task.fields[records]:>9,} records")
             ) as bar:
                 task = bar.add_task(path.name, total=path.stat().st_size or None, records=0)
 
@@ -314,16 +320,7 @@ def classification(
 def _index(settings: Settings, store, *, rebuild: bool, dense: bool) -> None:
     from ipnav.search.indexing import update_indexes
 
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed:>9,} / {task.total:,} records"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    ) as bar:
+    with _progress_bar(TextColumn("{task.completed:>9,} / {task.total:,} records")) as bar:
         tasks: dict[str, object] = {}
 
         def show(stage: str, done: int, total: int | None) -> None:

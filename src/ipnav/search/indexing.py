@@ -17,6 +17,7 @@ from pathlib import Path
 
 import orjson
 
+from ipnav.search.base import SearchQuery
 from ipnav.search.dense import DenseIndex
 from ipnav.search.encoders import make_encoder
 from ipnav.search.lexical import LexicalIndex, LexicalIndexError, LexicalIndexMissing
@@ -93,7 +94,7 @@ def update_indexes(
         indexed = lexical.build(store.iter_records(), progress=tick("lexical"))
     else:
         indexed = lexical.add(store.iter_records(updated_after=since), progress=tick("lexical"))
-    stale = set(lexical.doc_ids(_everything())) - set(store.ids())
+    stale = set(lexical.doc_ids(SearchQuery())) - set(store.ids())
     if stale:
         lexical.delete(stale)
     if with_dense:
@@ -123,12 +124,6 @@ def update_indexes(
         dense=with_dense,
         seconds=time.perf_counter() - started,
     )
-
-
-def _everything():
-    from ipnav.search.base import SearchQuery
-
-    return SearchQuery()
 
 
 __all__ = ["IndexReport", "LexicalIndexError", "indexes_exist", "update_indexes"]

@@ -18,7 +18,7 @@ import orjson
 from sqlalchemy import Connection, Engine, bindparam, delete, func, select, tuple_, update
 
 from ipnav.model.merge import Merged, SourceRow, merge_group
-from ipnav.model.numbers import ApplicationNumber, NumberError, parse_any
+from ipnav.model.numbers import ApplicationNumber, parse_any
 from ipnav.model.record import PatentRecord
 from ipnav.settings import Settings
 from ipnav.store import db
@@ -413,4 +413,4 @@ class PatentStore:
             return conn.execute(select(patent.c.id).order_by(patent.c.id)).scalars().all()
 
 
-__all__ = ["NumberError", "PatentStore", "SourceItem", "UpsertResult"]
+__all__ = ["PatentStore", "SourceItem", "UpsertResult"]
