@@ -362,6 +362,116 @@ class SearchModeOption(StrEnum):
     dense = "dense"
 
 
+def _dates(value: str | None, option: str):
+    import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date; write YYYY-MM-DD", param_hint=option
+        ) from None
+
+
+DATE_FIELDS = {"pd": "publication_date", "ad": "filing_date", "prd": "priority_date"}
+
+
+def _filters(
+    *,
+    date_from: str | None = None,
+    date_to: str | None = None,
+    date_field: str = "pd",
+    country: list[str] | None = None,
+    kind: list[str] | None = None,
+    ipc: list[str] | None = None,
+    cpc: list[str] | None = None,
+    applicant: list[str] | None = None,
+    applicant_type: list[str] | None = None,
+    legal_status: list[str] | None = None,
+    lang: list[str] | None = None,
+):
+    """Filters from the command line's options, each checked with a clear message."""
+    from ipnav.model.applicants import normalize_name
+    from ipnav.model.classification import ClassificationError, parse_symbol
+    from ipnav.model.record import ApplicantType, LegalStatus
+    from ipnav.search.base import Filters
+
+    def choices(values, enum, option):
+        allowed = {e.value for e in enum}
+        bad = [v for v in values or () if v.lower() not in allowed]
+        if bad:
+            raise typer.BadParameter(
+                f"{', '.join(bad)} not one of: {', '.join(sorted(allowed))}", param_hint=option
+            )
+        return tuple(v.lower() for v in values or ())
+
+    def classes(values, option):
+        for value in values or ():
+            try:
+                parse_symbol(value)
+            except ClassificationError as exc:
+                raise typer.BadParameter(str(exc), param_hint=option) from None
+        return tuple(value.strip() for value in values or ())
+
+    if date_field.lower() not in DATE_FIELDS:
+        raise typer.BadParameter("use pd, ad or prd", param_hint="--date-field")
+    return Filters(
+        date_field=DATE_FIELDS[date_field.lower()],
+        date_from=_dates(date_from, "--from"),
+        date_to=_dates(date_to, "--until"),
+        countries=tuple(c.upper() for c in country or ()),
+        kinds=tuple(k.upper() for k in kind or ()),
+        ipc_prefixes=classes(ipc, "--ipc"),
+        cpc_prefixes=classes(cpc, "--cpc"),
+        applicants=tuple(normalize_name(a) for a in applicant or ()),
+        applicant_types=choices(applicant_type, ApplicantType, "--applicant-type"),
+        legal_statuses=choices(legal_status, LegalStatus, "--legal-status"),
+        languages=tuple(la.lower() for la in lang or ()),
+    )
+
+
+FromOpt = Annotated[str | None, typer.Option("--from", help="Earliest date, YYYY-MM-DD.")]
+ToOpt = Annotated[str | None, typer.Option("--until", help="Latest date, YYYY-MM-DD.")]
+DateFieldOpt = Annotated[
+    str, typer.Option("--date-field", help="Date the range applies to: pd, ad or prd.")
+]
+CountryOpt = Annotated[
+    list[str] | None, typer.Option("--country", help="e.g. CN, US (repeatable).")
+]
+KindOpt = Annotated[
+    list[str] | None, typer.Option("--kind", help="Kind code, e.g. B2 (repeatable).")
+]
+IpcOpt = Annotated[
+    list[str] | None, typer.Option("--ipc", help="IPC prefix, e.g. G06F9 (repeatable).")
+]
+CpcOpt = Annotated[list[str] | None, typer.Option("--cpc", help="CPC prefix (repeatable).")]
+ApplicantOpt = Annotated[
+    list[str] | None, typer.Option("--applicant", help="Applicant name (repeatable).")
+]
+ApplicantTypeOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--applicant-type",
+        help="university, institute, company, individual, government, other (repeatable).",
+    ),
+]
+LegalStatusOpt = Annotated[
+    list[str] | None,
+    typer.Option("--legal-status", help="pending, granted, lapsed, expired … (repeatable)."),
+]
+LangOpt = Annotated[
+    list[str] | None, typer.Option("--lang", help="Text language: zh, en (repeatable).")
+]
+
+
+def _query_error(exc: IpnavError) -> typer.Exit:
+    if hasattr(exc, "pointer") and err.is_terminal:  # the caret under the faulty spot
+        err.print(exc.pointer(), highlight=False)
+    return _fail(exc)
+
+
 @app.command()
 def search(
     query: Annotated[
@@ -373,29 +483,73 @@ def search(
         SearchModeOption, typer.Option(help="hybrid, lexical or dense.")
     ] = SearchModeOption.hybrid,
     format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    date_field: DateFieldOpt = "pd",
+    country: CountryOpt = None,
+    kind: KindOpt = None,
+    ipc: IpcOpt = None,
+    cpc: CpcOpt = None,
+    applicant: ApplicantOpt = None,
+    applicant_type: ApplicantTypeOpt = None,
+    legal_status: LegalStatusOpt = None,
+    lang: LangOpt = None,
+    facet: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--facet",
+            help="Count values of a field over all results: country, kind, applicant, "
+            "applicant_type, ipc_subclass, publication_year … (repeatable).",
+        ),
+    ] = None,
+    collapse_family: Annotated[
+        bool, typer.Option("--collapse-family", help="One result per patent family.")
+    ] = False,
 ) -> None:
     """Search the patents: hybrid BM25 + embeddings, or the examiners' query language."""
     from ipnav.search.service import SearchMode, SearchService
 
+    filters = _filters(
+        date_from=date_from,
+        date_to=date_to,
+        date_field=date_field,
+        country=country,
+        kind=kind,
+        ipc=ipc,
+        cpc=cpc,
+        applicant=applicant,
+        applicant_type=applicant_type,
+        legal_status=legal_status,
+        lang=lang,
+    )
     settings = _settings()
     try:
         with _open_store(settings) as store:
             service = SearchService.open(settings, store)
-            result = service.search(query, k=top, offset=offset, mode=SearchMode(mode.value))
+            result = service.search(
+                query,
+                k=top,
+                offset=offset,
+                mode=SearchMode(mode.value),
+                filters=filters,
+                facets=tuple(facet or ()),
+                collapse_family=collapse_family,
+            )
     except IpnavError as exc:
-        if hasattr(exc, "pointer") and err.is_terminal:
-            err.print(exc.pointer(), highlight=False)
-        raise _fail(exc) from None
-    rows = [_result_row(item) for item in result.items]
+        raise _query_error(exc) from None
+    rows = [_result_row(item, collapsed=result.collapsed) for item in result.items]
     if format is OutputFormat.json:
         _print_json(rows)
+        if result.facets:
+            err.print(json.dumps({"facets": result.facets}, ensure_ascii=False), highlight=False)
         return
-    from ipnav.cli_render import render_results
+    from ipnav.cli_render import render_facets, render_results
 
     render_results(out, rows, total=result.total, mode=result.mode.value)
+    render_facets(out, result.facets)
 
 
-def _result_row(item) -> dict:
+def _result_row(item, *, collapsed: bool = False) -> dict:
     record, hit = item.record, item.hit
     row = {
         "rank": hit.rank,
@@ -411,7 +565,101 @@ def _result_row(item) -> dict:
     }
     if getattr(hit, "ranks", None):
         row["ranks"] = dict(hit.ranks)
+    if getattr(item, "matched_terms", None):
+        row["matched_terms"] = {f: list(t) for f, t in item.matched_terms.items()}
+    if getattr(item, "highlights", None):
+        row["highlights"] = {f: h.html for f, h in item.highlights.items()}
+    if collapsed:
+        row["family_hits"] = item.family_hits
     return row
+
+
+@app.command(name="prior-art")
+def prior_art(
+    text_file: Annotated[
+        Path | None, typer.Option("--text-file", help="A disclosure in a UTF-8 text file.")
+    ] = None,
+    text: Annotated[str | None, typer.Option("--text", help="A disclosure as text.")] = None,
+    id: Annotated[
+        str | None, typer.Option("--id", help="A stored patent: search with its text.")
+    ] = None,
+    top: Annotated[int, typer.Option("--top", "-n", min=1, help="How many results.")] = 10,
+    before: Annotated[
+        str | None,
+        typer.Option(
+            "--before",
+            help="Only documents published before this date (YYYY-MM-DD). With --id the "
+            "default is the patent's priority date; 'none' turns the cut-off off.",
+        ),
+    ] = None,
+    mode: Annotated[
+        SearchModeOption, typer.Option(help="hybrid, lexical or dense.")
+    ] = SearchModeOption.hybrid,
+    format: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.table,
+    country: CountryOpt = None,
+    ipc: IpcOpt = None,
+    lang: LangOpt = None,
+) -> None:
+    """Prior art for a disclosure or a stored patent, each hit explained."""
+    from ipnav.search.prior_art import PriorArtSearch
+    from ipnav.search.service import SearchMode, SearchService
+
+    given = [name for name, v in (("--text-file", text_file), ("--text", text), ("--id", id)) if v]
+    if len(given) != 1:
+        raise typer.BadParameter("give exactly one of --text-file, --text or --id")
+    if text_file is not None:
+        text = _read_text_file(text_file)
+    cutoff = None if before is None or before.lower() == "none" else _dates(before, "--before")
+    filters = _filters(country=country, ipc=ipc, lang=lang)
+    settings = _settings()
+    try:
+        with _open_store(settings) as store:
+            searcher = PriorArtSearch(SearchService.open(settings, store))
+            if id is not None:
+                default = "priority" if before is None else cutoff
+                query = searcher.for_patent(id, before=default, filters=filters)
+            else:
+                query = searcher.for_text(text or "", before=cutoff, filters=filters)
+            result = searcher.search(query, top, mode=SearchMode(mode.value))
+    except IpnavError as exc:
+        raise _fail(exc) from None
+    rows = []
+    for item in result.items:
+        row = _result_row(item)
+        if item.explanation is not None:
+            why = item.explanation.to_dict()
+            why.pop("id", None)
+            row["explanation"] = why
+        rows.append(row)
+    if format is OutputFormat.json:
+        _print_json(rows)
+        return
+    from ipnav.cli_render import render_prior_art
+
+    q = result.query
+    source = f"patent {q.source_id}" if q.source_id else f"disclosure ({len(q.text):,} characters)"
+    cut = f"; published before {q.before} ({q.before_reason})" if q.before else ""
+    if q.before is None and q.before_reason:
+        cut = f"; {q.before_reason}"
+    excluded = f"; {len(q.exclude_ids)} of its own publications left out" if q.exclude_ids else ""
+    render_prior_art(
+        out, rows, header=f"prior art for {source} ({result.mode.value}){cut}{excluded}"
+    )
+
+
+def _read_text_file(path: Path) -> str:
+    from ipnav.errors import IpnavError as _Error
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise _fail(_Error(f"cannot read {path}: {exc.strerror}")) from None
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise _fail(_Error(f"{path} is neither UTF-8 nor GB18030 text; save it as UTF-8"))
 
 
 @app.command()
@@ -421,6 +669,16 @@ def export(
     lang: Annotated[
         str, typer.Option(help="Preferred language of texts and headers (zh, en).")
     ] = "zh",
+    date_from: FromOpt = None,
+    date_to: ToOpt = None,
+    date_field: DateFieldOpt = "pd",
+    country: CountryOpt = None,
+    kind: KindOpt = None,
+    ipc: IpcOpt = None,
+    cpc: CpcOpt = None,
+    applicant: ApplicantOpt = None,
+    applicant_type: ApplicantTypeOpt = None,
+    legal_status: LegalStatusOpt = None,
 ) -> None:
     """Export every result of a query (streamed, no cap) to CSV, XLSX, RIS or JSONL."""
     from ipnav.search.export import export_records
@@ -430,11 +688,23 @@ def export(
     try:
         with _open_store(settings) as store:
             service = SearchService.open(settings, store)
-            ids = service.export_ids(query)
+            filters = _filters(
+                date_from=date_from,
+                date_to=date_to,
+                date_field=date_field,
+                country=country,
+                kind=kind,
+                ipc=ipc,
+                cpc=cpc,
+                applicant=applicant,
+                applicant_type=applicant_type,
+                legal_status=legal_status,
+            )
+            ids = service.export_ids(query, filters)
             records = (r for r in (store.get(i) for i in ids) if r is not None)
             count = export_records(records, to, lang=lang, meta={"query": query})
     except IpnavError as exc:
-        raise _fail(exc) from None
+        raise _query_error(exc) from None
     out.print(f"{count:,} records written to {to}", highlight=False)
 
 

@@ -84,12 +84,83 @@ def render_results(console: Console, rows: list[dict], *, total: int | None, mod
     table.add_column("title", overflow="fold")
     table.add_column("applicant", overflow="fold")
     for row in rows:
+        title = row.get("highlights", {}).get("title")
+        family = (
+            f" [dim](+{row['family_hits'] - 1} in family)[/dim]"
+            if row.get("family_hits", 1) > 1
+            else ""
+        )
         table.add_row(
             str(row["rank"]),
             row["id"],
             f"{row['score']:.4f}",
             row["publication_date"] or "",
-            row["title"],
-            "; ".join(row["applicants"][:2]),
+            (marked(title) if title else escape_text(row["title"])) + family,
+            escape_text("; ".join(row["applicants"][:2])),
         )
     console.print(table)
+
+
+def marked(html_text: str, style: str = "bold yellow") -> str:
+    """Rich markup of a highlight: ``<mark>`` spans styled, everything else escaped."""
+    import html
+    import re
+
+    from rich.markup import escape
+
+    parts = re.split(r"<mark>(.*?)</mark>", html_text)
+    return "".join(
+        f"[{style}]{escape(html.unescape(p))}[/{style}]" if i % 2 else escape(html.unescape(p))
+        for i, p in enumerate(parts)
+    )
+
+
+def render_facets(console: Console, facets: dict[str, list]) -> None:
+    for name, pairs in facets.items():
+        table = Table(title=f"facet: {name}", title_justify="left", show_header=False)
+        for value, count in pairs:
+            table.add_row(str(value), f"{count:,}")
+        console.print(table)
+
+
+def render_prior_art(console: Console, rows: list[dict], *, header: str) -> None:
+    """One block per hit: rank, id, title, then why it matched."""
+    console.print(header, highlight=False)
+    if not rows:
+        console.print("no prior art found", highlight=False)
+        return
+    for row in rows:
+        why = row.get("explanation") or {}
+        title = why.get("highlights", {}).get("title", {}).get("html")
+        console.print(
+            f"[bold]{row['rank']:>3}. {row['id']}[/bold]  {row['score']:.4f}  "
+            f"{row['publication_date'] or ''}  "
+            + (marked(title) if title else escape_text(row["title"])),
+            highlight=False,
+        )
+        terms = why.get("matched_terms", {})
+        shared = "; ".join(f"{f}: {', '.join(t[:8])}" for f, t in terms.items() if t)
+        if shared:
+            console.print(f"     matched: {escape_text(shared)}", highlight=False)
+        passage = why.get("best_passage")
+        if passage:
+            where = passage["field"] + (
+                f" {passage['claim_number']}" if passage.get("claim_number") else ""
+            )
+            text = passage["text"] if len(passage["text"]) <= 240 else passage["text"][:239] + "…"
+            console.print(
+                f"     closest {where} ({passage['similarity']:.2f}): {escape_text(text)}",
+                highlight=False,
+            )
+        parts = [
+            f"{name} #{c['rank']} ({c['share']:.0f} %)" if c.get("rank") else name
+            for name, c in why.get("contributions", {}).items()
+        ]
+        if parts:
+            console.print(f"     ranked by: {', '.join(parts)}", highlight=False)
+
+
+def escape_text(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)

@@ -157,3 +157,151 @@ def test_incremental_update_adds_and_removes(tmp_path, sample_data):
         assert index.doc_ids(SearchQuery()) == ["US6985151B2"]
         again = update_indexes(settings, store)
         assert (again.indexed, again.deleted) == (0, 0)
+
+
+# -- filters, facets, family collapsing, highlights --------------------------------
+
+
+def search_json(env, *args: str) -> list[dict]:
+    result = ipnav(env, "search", *args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_filters_restrict_every_mode(env):
+    for mode in ("hybrid", "lexical", "dense"):
+        rows = search_json(
+            env,
+            "water",
+            "--mode",
+            mode,
+            "--top",
+            "30",
+            "--country",
+            "EP",
+            "--from",
+            "2000-01-01",
+        )
+        assert rows, mode
+        for record in records_of(env, rows):
+            assert record.country == "EP", (mode, record.id)
+            assert record.publication_date >= dt.date(2000, 1, 1), (mode, record.id)
+    chinese = search_json(env, "监控 系统", "--lang", "zh", "--top", "20")
+    assert chinese and all(r["id"].startswith("BDCI-") for r in chinese)
+    ipc = search_json(env, "membrane", "--ipc", "C02F3", "--mode", "lexical", "--top", "50")
+    assert ipc and all(any(c.startswith("C02F3") for c in r["ipc"]) for r in ipc)
+
+
+def test_bad_filter_values_are_named(env):
+    result = ipnav(env, "search", "membrane", "--from", "2015-13-01")
+    assert result.exit_code == 2 and "--from" in result.output and "YYYY-MM-DD" in result.output
+    result = ipnav(env, "search", "membrane", "--applicant-type", "startup")
+    assert result.exit_code == 2 and "university" in result.output
+
+
+def test_facets_count_the_whole_result_set(env, tmp_path):
+    query = "TA=membrane"
+    result = ipnav(env, "search", query, "--facet", "country", "--format", "json")
+    assert result.exit_code == 0, result.output
+    facets = json.loads(result.stderr)["facets"]["country"]
+    out = tmp_path / "all.jsonl"
+    assert ipnav(env, "export", query, "--to", str(out)).exit_code == 0
+    lines = out.read_text(encoding="utf-8").splitlines()
+    exported = [json.loads(line) for line in lines if line.strip()]
+    records = [e for e in exported if "id" in e]
+    from collections import Counter
+
+    counted = Counter(r["country"] for r in records if r.get("country"))
+    assert dict(facets) == dict(counted.most_common(10))
+    assert sum(counted.values()) > 10  # more than one page: counts are not of the page
+
+
+def test_collapsing_keeps_one_hit_per_family(env):
+    from ipnav.search.service import family_key
+
+    plain = search_json(env, "TA=(water AND filter)", "--mode", "lexical", "--top", "200")
+    keys = [family_key(r) for r in records_of(env, plain)]
+    assert len(set(keys)) < len(keys), "this query should hit several members of a family"
+    collapsed = search_json(
+        env, "TA=(water AND filter)", "--mode", "lexical", "--top", "200", "--collapse-family"
+    )
+    collapsed_keys = [family_key(r) for r in records_of(env, collapsed)]
+    assert len(collapsed_keys) == len(set(collapsed_keys)) == len(set(keys))
+    # each family is represented by its best-ranked member, in rank order
+    first_of = {}
+    for row, key in zip(plain, keys, strict=True):
+        first_of.setdefault(key, row["id"])
+    assert [row["id"] for row in collapsed] == list(first_of.values())
+    assert sum(row["family_hits"] for row in collapsed) == len(plain)
+    page2 = search_json(
+        env,
+        "TA=(water AND filter)",
+        "--mode",
+        "lexical",
+        "--top",
+        "5",
+        "--offset",
+        "5",
+        "--collapse-family",
+    )
+    assert [r["id"] for r in page2] == [r["id"] for r in collapsed[5:10]]
+    assert [r["rank"] for r in page2] == list(range(6, 11))
+
+
+def test_results_highlight_matched_words(env):
+    rows = search_json(env, "bubble washing", "--mode", "lexical", "--top", "5")
+    for row in rows:
+        marked = " ".join(row["highlights"].values()).lower()
+        assert "<mark>bubble" in marked or "<mark>wash" in marked, row["id"]
+        assert row["matched_terms"]
+
+
+# -- prior art -------------------------------------------------------------------
+
+
+def prior_art(env, *args: str) -> list[dict]:
+    result = ipnav(env, "prior-art", *args, "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_prior_art_for_a_chinese_disclosure_is_explained(env):
+    rows = prior_art(env, "--text", "一种5G通讯电缆故障监控系统")
+    assert rows[0]["id"] == "BDCI-635a7d4b6358b6ff24a324bb871505db"
+    why = rows[0]["explanation"]
+    assert "监控" in " ".join(why["matched_terms"]["title"])
+    assert why["best_passage"]["text"] and why["best_passage"]["similarity"] > 0.3
+    assert set(why["contributions"]) == {"lexical", "dense"}
+    assert sum(c["share"] for c in why["contributions"].values()) == pytest.approx(100.0)
+    assert [row["rank"] for row in rows] == list(range(1, len(rows) + 1))
+
+
+def test_prior_art_for_a_stored_patent(env):
+    """US5845048 cites US5111516 (qrels, direct): its text alone should find it."""
+    rows = prior_art(env, "--id", "US5845048", "--top", "10")
+    ids = [row["id"] for row in rows]
+    assert not any(i.startswith("US5845048") for i in ids)
+    assert any(i.startswith("US5111516") for i in ids)
+    source = records_of(env, [{"id": "US5845048"}])[0]
+    cutoff = source.priority_date or source.filing_date
+    for record in records_of(env, rows):
+        assert record.publication_date is None or record.publication_date < cutoff
+    table = ipnav(env, "prior-art", "--id", "US5845048")
+    assert f"before {cutoff}" in table.stdout and f"date of {source.id}" in table.stdout
+    assert "matched:" in table.stdout and "closest" in table.stdout
+
+
+def test_prior_art_cut_off_and_bad_input(env, tmp_path):
+    rows = prior_art(env, "--text", "membrane bioreactor sludge", "--before", "2000-01-01")
+    assert rows
+    for record in records_of(env, rows):
+        assert record.publication_date < dt.date(2000, 1, 1)
+    disclosure = tmp_path / "disclosure.txt"
+    disclosure.write_bytes("活性污泥 膜生物反应器 污水处理".encode("gb18030"))
+    assert prior_art(env, "--text-file", str(disclosure))
+    both = ipnav(env, "prior-art", "--text", "x", "--id", "EP0735178A1")
+    assert both.exit_code == 2 and "exactly one" in both.output
+    missing = ipnav(env, "prior-art", "--id", "EP9999999A1")
+    assert missing.exit_code == 1 and "no stored patent" in missing.stderr
+    empty = ipnav(env, "prior-art", "--text", "   ")
+    assert empty.exit_code == 1 and "empty" in empty.stderr

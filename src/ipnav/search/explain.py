@@ -16,7 +16,7 @@ one record, :func:`explain` gives
   closest (cosine) to the query's. The encoder maps Chinese and English into one
   space, so an English query gets a Chinese passage from a Chinese record;
 * each retriever's **contribution**: its rank and share of the fused score;
-* **highlights**: title and abstract as HTML, matched terms in ``<mark>``.
+* **highlights**: title, abstract and claims as HTML, matched terms in ``<mark>``.
 
 Terms are ordered by importance: by ``idf(term)`` when an IDF function is given
 (it is called with the index term: the stem of an English word, a Chinese word
@@ -96,7 +96,7 @@ class Contribution:
 
 @dataclass(frozen=True)
 class Highlight:
-    """A title or abstract in one language as HTML, matched terms in ``<mark>``."""
+    """A title, abstract or claim set in one language as HTML, matched terms in ``<mark>``."""
 
     lang: str
     html: str
@@ -334,11 +334,26 @@ def _matches(
         score = {key: idf(key) if idf else _default_weight(best[key]) for key in surfaces}
         ranked = sorted(surfaces, key=lambda k: (-score[k], -surfaces[k].total(), best[k]))
         matched[part] = tuple(dict.fromkeys(best[key] for key in ranked))
-        if part != "claims" and texts:
+        if texts:
             langs = _human_languages(record, part, texts)
             lang = max(langs, key=lambda la: (len(set(by_lang.get(la, ()))), -langs.index(la)))
             highlights[part] = Highlight(lang, highlight(texts[lang], by_lang.get(lang, ()), lang))
     return matched, highlights
+
+
+def match_terms(
+    query_text: str,
+    record: PatentRecord,
+    *,
+    segmenter: Segmenter | None = None,
+    idf: Callable[[str], float] | None = None,
+) -> tuple[dict[str, tuple[str, ...]], dict[str, Highlight]]:
+    """The query words ``record`` holds per field, and its title / abstract highlighted.
+
+    The cheap part of :func:`explain` (no encoder): what a result list shows.
+    """
+    seg = segmenter or _default_segmenter()
+    return _matches(record, query_terms(query_text, seg), seg, idf)
 
 
 def _default_weight(key: str) -> float:

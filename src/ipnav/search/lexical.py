@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 import shutil
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -45,6 +46,7 @@ from ipnav.settings import Settings
 from ipnav.text.segment import (
     Segmenter,
     grow_user_dictionary,
+    has_han,
     load_user_dictionary,
     save_user_dictionary,
 )
@@ -52,6 +54,7 @@ from ipnav.text.segment import (
 META_FILE = "ipnav-lexical.json"
 DICTIONARY_FILE = "user_dictionary.txt"
 REBUILD_HINT = "run `ipnav index --rebuild`"
+IDF_PARTS = ("title", "abstract", "claims")
 
 Progress = Callable[[int], None]
 
@@ -229,6 +232,19 @@ class LexicalIndex:
 
     def count(self) -> int:
         return self._index.searcher().num_docs
+
+    def idf(self, key: str) -> float:
+        """BM25's idf of an index term (an English stem, a Chinese word as cut).
+
+        The document frequency is the largest over title, abstract and claims
+        of the term's language family, so that a word common in any text part
+        counts as common; a term no document holds gets the highest idf.
+        """
+        searcher = self._index.searcher()
+        family = "zh" if has_han(key) else "en"
+        df = max(searcher.doc_freq(f"{part}_{family}", key) for part in IDF_PARTS)
+        n = searcher.num_docs
+        return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
     def query(self, query: SearchQuery) -> tantivy.Query:
         """The Tantivy query that :meth:`search` runs (for explain and debugging)."""

@@ -15,6 +15,17 @@ corpus, so a document can be found by meaning alone. An *expert* query
 (field codes, Boolean operators, dates, classes) keeps its Boolean meaning:
 only documents that satisfy it are returned, and the dense ranking only
 re-orders them. Filters restrict every mode.
+
+On top of the ranking a search can ask for
+
+* **facets** — counts of field values (country, applicant, IPC subclass, year ...)
+  over the *whole* result set, not just the page (Tantivy's terms aggregation);
+* **family collapsing** — one hit per patent family (its best-ranked member;
+  records without family data are their own family, keyed by country + number so
+  that A1 and B2 of one number collapse too);
+* **highlights** — matched query words marked in title, abstract and claims.
+
+Paging has no cap: page ``n`` fetches ``offset + k`` candidates per retriever.
 """
 
 from __future__ import annotations
@@ -24,16 +35,18 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from ipnav.errors import IpnavError
+from ipnav.model.numbers import NumberError, match_key
 from ipnav.model.record import PatentRecord
 from ipnav.search.base import Filters, Hit, SearchQuery
 from ipnav.search.dense import DenseIndex, dense_index_path
 from ipnav.search.encoders import make_encoder
+from ipnav.search.explain import Highlight, match_terms
 from ipnav.search.fusion import FusionMethod, fuse
 from ipnav.search.lexical import LexicalIndex
 from ipnav.search.query.ast import And, Node, Or, Phrase, Term, TextField, free_text
 from ipnav.search.query.parser import parse_query
 from ipnav.settings import Settings
-from ipnav.store.patents import PatentStore
+from ipnav.store.patents import PatentStore, match_key_of
 
 MIN_DEPTH = 100  # candidates each retriever contributes to a fused ranking
 
@@ -52,6 +65,9 @@ class DenseIndexUnavailable(IpnavError):
 class ResultItem:
     record: PatentRecord
     hit: Hit
+    matched_terms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    highlights: Mapping[str, Highlight] = field(default_factory=dict)
+    family_hits: int = 1  # members of this hit's family in the ranking (when collapsed)
 
 
 @dataclass(frozen=True)
@@ -62,6 +78,27 @@ class SearchResult:
     total: int | None = None
     plain: bool = True
     weights: Mapping[str, float] = field(default_factory=dict)
+    facets: Mapping[str, list[tuple[str | int, int]]] = field(default_factory=dict)
+    collapsed: bool = False
+
+
+def family_key(record: PatentRecord) -> str:
+    """What family collapsing groups by.
+
+    The source's family id where it gives one; else the smallest country +
+    number among the record and the family members it lists, so that members
+    listing each other (as PatSnap and DOCDB families do) share a key, and A1
+    and B2 of one number always do.
+    """
+    if record.family_id:
+        return f"family:{record.family_id}"
+    keys = {match_key_of(record)}
+    for member in record.family:
+        try:
+            keys.add(match_key(member))
+        except NumberError:
+            continue
+    return f"number:{min(keys)}"
 
 
 def is_plain(node: Node) -> bool:
@@ -113,8 +150,17 @@ class SearchService:
         offset: int = 0,
         filters: Filters | None = None,
         mode: SearchMode = SearchMode.HYBRID,
+        facets: tuple[str, ...] = (),
+        facet_limit: int = 10,
+        collapse_family: bool = False,
+        highlight: bool = True,
     ) -> SearchResult:
-        """Ranked results ``offset .. offset + k`` of the query ``text``."""
+        """Ranked results ``offset .. offset + k`` of the query ``text``.
+
+        ``facets`` names fields of :data:`~ipnav.search.lexical_schema.FACET_FIELDS`
+        to count over the whole result set; ``collapse_family`` keeps one hit per
+        family (``offset`` and ``k`` then count families).
+        """
         node = parse_query(text)
         query = SearchQuery(node=node, text=free_text(node), filters=filters or Filters())
         plain = is_plain(node)
@@ -125,15 +171,16 @@ class SearchService:
                     "(or search with --mode lexical)"
                 )
             mode = SearchMode.LEXICAL
-        depth = max(MIN_DEPTH, offset + k)
         lexical_query = replace(query, node=any_word(node)) if plain else query
-        if mode is SearchMode.LEXICAL:
-            hits = self.lexical.search(query, k, offset=offset)
-            total = self.lexical.total(query)
-        elif mode is SearchMode.DENSE:
-            hits = self._dense(query, depth, plain)[offset : offset + k]
-            total = None
-        else:
+        counted = lexical_query if plain and mode is SearchMode.HYBRID else query
+
+        def ranking(n: int) -> list[Hit]:
+            """The best ``n`` hits from rank 1."""
+            depth = max(MIN_DEPTH, n)
+            if mode is SearchMode.LEXICAL:
+                return self.lexical.search(query, n)
+            if mode is SearchMode.DENSE:
+                return self._dense(query, depth, plain)[:n]
             fused = fuse(
                 {
                     "lexical": self.lexical.search(lexical_query, depth),
@@ -142,15 +189,73 @@ class SearchService:
                 method=FusionMethod.RRF,
                 weights=self.weights,
             )
-            hits = fused[offset : offset + k]
-            total = self.lexical.total(lexical_query if plain else query)
+            return list(fused[:n])
+
+        if collapse_family:
+            pairs = self._collapsed(ranking, offset, k)
+        elif mode is SearchMode.LEXICAL:  # Tantivy pages itself
+            pairs = self._records(self.lexical.search(query, k, offset=offset))
+        else:
+            pairs = self._records(ranking(offset + k)[offset:])
+        items = [
+            self._item(record, hit, query.text if highlight else None, n)
+            for record, hit, n in pairs
+        ]
+        total = None if mode is SearchMode.DENSE else self.lexical.total(counted)
+        counts = self.lexical.facet_counts(counted, facets, facet_limit) if facets else {}
         return SearchResult(
             query=query,
             mode=mode,
-            items=self._items(hits),
+            items=items,
             total=total,
             plain=plain,
             weights=self.weights,
+            facets=counts,
+            collapsed=collapse_family,
+        )
+
+    def _records(self, hits: list[Hit]) -> list[tuple[PatentRecord, Hit, int]]:
+        out = []
+        for hit in hits:
+            record = self.store.get(hit.id)
+            if record is not None:  # an index a little behind the store: skip, never crash
+                out.append((record, hit, 1))
+        return out
+
+    def _collapsed(self, ranking, offset: int, k: int) -> list[tuple[PatentRecord, Hit, int]]:
+        """Families ``offset .. offset + k`` of the ranking, each by its best member.
+
+        Fetches three candidates per wanted family and doubles until enough
+        families are found or the ranking runs out; ``n`` counts each family's
+        members among the candidates read.
+        """
+        want = offset + k
+        n = max(3 * want, MIN_DEPTH)
+        while True:
+            hits = ranking(n)
+            best: dict[str, tuple[PatentRecord, Hit]] = {}
+            members: dict[str, int] = {}
+            for record, hit, _ in self._records(hits):
+                key = family_key(record)
+                members[key] = members.get(key, 0) + 1
+                best.setdefault(key, (record, hit))
+            if len(best) >= want or len(hits) < n:
+                break
+            n *= 2
+        families = list(best.items())[offset:want]
+        return [
+            (record, replace(hit, rank=offset + i), members[key])
+            for i, (key, (record, hit)) in enumerate(families, start=1)
+        ]
+
+    def _item(self, record: PatentRecord, hit: Hit, text: str | None, n: int) -> ResultItem:
+        if not text or not text.strip():
+            return ResultItem(record=record, hit=hit, family_hits=n)
+        matched, highlights = match_terms(
+            text, record, segmenter=self.lexical.segmenter, idf=self.lexical.idf
+        )
+        return ResultItem(
+            record=record, hit=hit, matched_terms=matched, highlights=highlights, family_hits=n
         )
 
     def _dense(self, query: SearchQuery, depth: int, plain: bool) -> list[Hit]:
@@ -164,14 +269,6 @@ class SearchService:
             boolean = query if not plain else SearchQuery(filters=query.filters)
             allowed = set(self.lexical.doc_ids(boolean))
         return self.dense.search(query, depth, allowed=allowed)
-
-    def _items(self, hits: list[Hit]) -> list[ResultItem]:
-        items = []
-        for hit in hits:
-            record = self.store.get(hit.id)
-            if record is not None:  # an index a little behind the store: skip, never crash
-                items.append(ResultItem(record=record, hit=hit))
-        return items
 
     def export_ids(self, text: str, filters: Filters | None = None) -> list[str]:
         """Every id the query matches (Boolean meaning), best first, for exports."""
