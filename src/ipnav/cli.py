@@ -198,14 +198,30 @@ def ingest(
         str | None, typer.Option(help="Source dataset name stored with the records.")
     ] = None,
     force: Annotated[bool, typer.Option(help="Re-read files already ingested unchanged.")] = False,
+    update_index: Annotated[
+        bool,
+        typer.Option(
+            "--index/--no-index",
+            help="Bring existing search indexes up to date afterwards (incremental).",
+        ),
+    ] = True,
 ) -> None:
-    """Load patent records (upsert by id); rejected records go to a report file."""
+    """Load patent records (upsert by id); rejected records go to a report file.
+
+    Where search indexes exist (`ipnav index` ran before), the records just
+    stored are added to them, without a rebuild.
+    """
+    from ipnav.search.indexing import indexes_exist
+
     settings = _settings()
     try:
         files = [(p, format, dataset) for p in _expand(paths)]
         if not files:
             raise typer.BadParameter("no files found in the given paths")
         code = _ingest_files(settings, files, mapping=mapping, encoding=encoding, force=force)
+        if update_index and code != 4 and indexes_exist(settings):
+            with _open_store(settings) as store:
+                _index(settings, store, rebuild=False, dense=True)
     except IpnavError as exc:
         raise _fail(exc) from None
     raise typer.Exit(code)

@@ -305,3 +305,34 @@ def test_prior_art_cut_off_and_bad_input(env, tmp_path):
     assert missing.exit_code == 1 and "no stored patent" in missing.stderr
     empty = ipnav(env, "prior-art", "--text", "   ")
     assert empty.exit_code == 1 and "empty" in empty.stderr
+
+
+def test_ingest_updates_existing_indexes(tmp_path, sample_data):
+    """After `ipnav index`, a later `ipnav ingest` makes new records searchable at once."""
+    env = {
+        "IPNAV_HOME": str(tmp_path / "home"),
+        "IPNAV_SAMPLE_DATA": str(sample_data),
+        "IPNAV_DENSE_ENCODER": "hashing",
+    }
+    first = sample_data / "cn_cnki_sample_with_claims"
+    cnki = next(p for p in first.iterdir() if p.name.endswith((".jsonl", ".jsonl.gz")))
+    no_index_yet = ipnav(env, "ingest", str(cnki))
+    assert no_index_yet.exit_code == 0 and "index" not in no_index_yet.stdout
+    assert ipnav(env, "index").exit_code == 0
+    target = tmp_path / "patsnap.jsonl"
+    import gzip
+
+    with gzip.open(sample_data / PATSNAP, "rt", encoding="utf-8") as source:
+        lines = source.readlines()[:400]
+    target.write_text("".join(lines), encoding="utf-8")
+    first = json.loads(lines[0])
+    query = f"PN={first['id']} AND TI=({first['title'].split()[0]})"
+    before = ipnav(env, "search", query, "--format", "json")
+    assert before.exit_code == 0 and json.loads(before.stdout) == []
+    added = ipnav(env, "ingest", str(target))
+    assert added.exit_code == 0, added.output
+    assert "lexical + dense index updated: 400 records indexed" in added.stdout
+    after = json.loads(ipnav(env, "search", query, "--format", "json").stdout)
+    assert [row["id"] for row in after] == [first["id"]]
+    skipped = ipnav(env, "ingest", str(target), "--force", "--no-index")
+    assert skipped.exit_code == 0 and "index" not in skipped.stdout

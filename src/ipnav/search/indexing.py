@@ -4,7 +4,8 @@
 call :func:`update_indexes`. A full build reads every record; an update reads
 only the records written since the last run (``patent.updated_at`` after the
 time kept in ``IPNAV_HOME/index/state.json``) and removes ids the store no
-longer has (e.g. a kind-less record merged into the publication with its kind).
+longer has (e.g. a kind-less record merged into the publication with its kind);
+that scan of all ids runs only when the index and the store disagree on the count.
 """
 
 from __future__ import annotations
@@ -94,7 +95,11 @@ def update_indexes(
         indexed = lexical.build(store.iter_records(), progress=tick("lexical"))
     else:
         indexed = lexical.add(store.iter_records(updated_after=since), progress=tick("lexical"))
-    stale = set(lexical.doc_ids(SearchQuery())) - set(store.ids())
+    stale: set[str] = set()
+    if lexical.count() != store.count():
+        # every stored record is indexed now, so equal counts mean nothing is stale;
+        # otherwise (a record merged away since) find the ids the store no longer has
+        stale = set(lexical.doc_ids(SearchQuery())) - set(store.ids())
     if stale:
         lexical.delete(stale)
     if with_dense:
