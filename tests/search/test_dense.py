@@ -15,6 +15,7 @@ from ipnav.model.record import PatentRecord
 from ipnav.search.base import Filters, SearchQuery
 from ipnav.search.dense import (
     DenseIndex,
+    DenseIndexError,
     EncoderMismatch,
     FiltersNeedPredicate,
     NotIndexed,
@@ -176,3 +177,28 @@ def test_open_uses_the_settings_home(settings: Settings) -> None:
     index = DenseIndex.open(settings, HashingEncoder())
     assert index.path == dense_index_path(settings) == settings.home / "index" / "dense"
     assert index.count() == 0 and index.search(SearchQuery(text="cable"), 5) == []
+
+
+def test_add_vectors_copies_an_index_without_encoding(
+    index: DenseIndex, records: list[PatentRecord], tmp_path: Path
+) -> None:
+    ids = [record.id for record in records]
+    vectors = np.vstack([index.vector(pid) for pid in ids])
+    copy = DenseIndex(tmp_path / "copy", HashingEncoder())
+    update = copy.add_vectors(ids, 3.0 * vectors.astype(np.float16), chunk_size=64)
+    assert (update.added, update.replaced) == (200, 0)
+    query = SearchQuery(text=record_text(records[42]))
+    assert [h.id for h in DenseIndex(copy.path).search(query, 5)] == [
+        h.id for h in index.search(query, 5)
+    ]
+    assert copy.vector(ids[7]) == pytest.approx(vectors[7], abs=2e-3)  # rows renormalised
+    again = copy.add_vectors([ids[0], "COPY-R1"], vectors[[1, 1]])
+    assert (again.added, again.replaced) == (1, 1) and copy.count() == 201
+    assert {h.id for h in copy.search_vector(vectors[1], 3)} == {ids[0], ids[1], "COPY-R1"}
+
+
+def test_add_vectors_checks_its_input(index: DenseIndex) -> None:
+    with pytest.raises(DenseIndexError, match="one 512-d row per id"):
+        index.add_vectors(["A", "B"], np.ones((2, 64), dtype=np.float32))
+    with pytest.raises(DenseIndexError, match="same id twice"):
+        index.add_vectors(["A", "A"], np.ones((2, 512), dtype=np.float32))

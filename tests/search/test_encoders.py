@@ -154,3 +154,23 @@ def test_use_is_cross_lingual_and_clips_long_text(use: UseEncoder) -> None:
     long = "The cable monitor samples the signal. " * 300
     clipped, cut_first = use.encode([long, clip_text(long, use.max_tokens)])
     assert clipped @ cut_first > 0.999  # same text; batching changes float rounding only
+
+
+def test_document_vectors_average_title_and_body():
+    import numpy as np
+
+    from ipnav.search.encoders import EncoderError, HashingEncoder, document_vectors
+
+    encoder = HashingEncoder()
+    title = "一种5G通讯电缆故障监控系统"
+    body = "本发明公开了一种信号采样模块和补偿反馈模块，运用三极管组成高频补偿电路。" * 8
+    rows = document_vectors(encoder, [(title, body), (title, ""), ("", body)])
+    t, b = encoder.encode([title, body])
+    expected = (t + b) / np.linalg.norm(t + b)
+    assert np.allclose(rows[0], expected, atol=1e-6)
+    assert np.allclose(rows[1], t, atol=1e-6) and np.allclose(rows[2], b, atol=1e-6)
+    # the title keeps its weight against a long body: closer than the joint text's vector
+    joint = encoder.encode([f"{title}\n{body}"])[0]
+    assert float(rows[0] @ t) > float(joint @ t)
+    with pytest.raises(EncoderError):
+        document_vectors(encoder, [("", "")])

@@ -336,3 +336,30 @@ def test_ingest_updates_existing_indexes(tmp_path, sample_data):
     assert [row["id"] for row in after] == [first["id"]]
     skipped = ipnav(env, "ingest", str(target), "--force", "--no-index")
     assert skipped.exit_code == 0 and "index" not in skipped.stdout
+
+
+def test_dense_index_of_an_older_format_is_re_encoded(tmp_path, sample_data):
+    import orjson
+
+    from ipnav.search.dense import DenseIndex, dense_index_path
+
+    settings = Settings(home=tmp_path / "home", sample_data=sample_data, dense_encoder="hashing")
+    record = PatentRecord(
+        id="US6985151B2",
+        country="US",
+        number="6985151",
+        kind="B2",
+        title={"en": "Shader-based system"},
+        abstract={"en": "A shader program runs on a graphics processor."},
+        sources=[SourceRef(dataset="t")],
+    )
+    with PatentStore.open(settings) as store:
+        store.upsert([SourceItem("t", "US6985151", record)])
+        update_indexes(settings, store)
+        meta_path = dense_index_path(settings) / "meta.json"
+        meta = orjson.loads(meta_path.read_bytes())
+        meta_path.write_bytes(orjson.dumps({**meta, "format": 1}))
+        report = update_indexes(settings, store)
+        assert report.dense and not report.rebuilt
+        assert orjson.loads(meta_path.read_bytes())["format"] != 1
+        assert DenseIndex.open(settings).count() == 1

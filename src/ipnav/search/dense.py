@@ -1,5 +1,9 @@
 """Dense retrieval: patent texts as vectors in a usearch HNSW index, searched by cosine.
 
+A patent's vector is the renormalised mean of its title's and its abstract's
+(:func:`~ipnav.search.encoders.document_vectors`), so a title-like query finds
+its patent however long the abstract is.
+
 Layout of the index folder (``settings.home / "index" / "dense"``)::
 
     meta.json               format, encoder name and dim, usearch parameters,
@@ -49,13 +53,14 @@ from ipnav.search.encoders import (
     DEFAULT_ENCODER,
     Encoder,
     Progress,
+    document_vectors,
     make_encoder,
-    record_text,
+    record_parts,
 )
 from ipnav.search.query.ast import free_text
 from ipnav.settings import Settings
 
-FORMAT = 1
+FORMAT = 2  # 2: a document's vector is the mean of its title's and its body's
 _META = "meta.json"
 
 Allowed = Callable[[str], bool] | AbstractSet[str]
@@ -319,6 +324,47 @@ class DenseIndex:
         self._commit()
         return result
 
+    def add_vectors(
+        self,
+        ids: Sequence[str],
+        vectors: np.ndarray,
+        *,
+        chunk_size: int = 65536,
+    ) -> IndexUpdate:
+        """Add or replace patents' vectors computed elsewhere, then commit once.
+
+        For vectors this index's encoder made outside it: in parallel
+        processes, or copied from another index (the search benchmark builds
+        its replicated million-document index this way instead of
+        re-encoding). Row ``i`` of ``vectors`` (``(len(ids), dim)``, any float
+        dtype) belongs to ``ids[i]``; rows are L2-normalised here, as
+        :meth:`build` stores them. Ids must be distinct.
+        """
+        vectors = np.asarray(vectors)
+        if vectors.ndim != 2 or vectors.shape != (len(ids), self.encoder.dim):
+            raise DenseIndexError(
+                f"add_vectors needs one {self.encoder.dim}-d row per id "
+                f"(encoder {self.encoder.name!r}); got {len(ids)} ids and an array of "
+                f"shape {vectors.shape}"
+            )
+        if len(set(ids)) != len(ids):
+            raise DenseIndexError("add_vectors got the same id twice; pass each id once")
+        self._writable()
+        present = [pid for pid in ids if pid in self._keys]
+        self._remove(present)
+        for start in range(0, len(ids), chunk_size):
+            chunk = vectors[start : start + chunk_size].astype(np.float32)
+            norms = np.linalg.norm(chunk, axis=1, keepdims=True)
+            np.divide(chunk, norms, out=chunk, where=norms > 0)
+            keys = np.arange(self._next_key, self._next_key + len(chunk), dtype=np.uint64)
+            self._index.add(keys, chunk)
+            for key, pid in zip(keys.tolist(), ids[start : start + chunk_size], strict=True):
+                self._keys[pid] = key
+                self._ids[key] = pid
+            self._next_key += len(chunk)
+        self._commit()
+        return IndexUpdate(added=len(ids) - len(present), replaced=len(present))
+
     def delete(self, ids: Iterable[str]) -> int:
         """Remove these patents' vectors; ids that are not indexed are ignored."""
         self._writable()
@@ -331,15 +377,15 @@ class DenseIndex:
         added = replaced = done = 0
         skipped: list[str] = []
         for chunk in _batched(records, batch_size):
-            latest = {record.id: record_text(record) for record in chunk}
-            empty = [pid for pid, text in latest.items() if not text]
+            latest = {record.id: record_parts(record) for record in chunk}
+            empty = [pid for pid, parts in latest.items() if not any(parts)]
             skipped.extend(empty)
             present = [pid for pid in latest if pid in self._keys]
             self._remove(present)
-            texts = {pid: text for pid, text in latest.items() if text}
+            texts = {pid: parts for pid, parts in latest.items() if any(parts)}
             replaced += sum(1 for pid in present if pid in texts)
             if texts:
-                vectors = self.encoder.encode(list(texts.values()), batch_size=64)
+                vectors = document_vectors(self.encoder, list(texts.values()))
                 keys = np.arange(self._next_key, self._next_key + len(texts), dtype=np.uint64)
                 self._index.add(keys, vectors)
                 for key, pid in zip(keys.tolist(), texts, strict=True):

@@ -19,7 +19,7 @@ from pathlib import Path
 import orjson
 
 from ipnav.search.base import SearchQuery
-from ipnav.search.dense import DenseIndex
+from ipnav.search.dense import DenseIndex, DenseIndexError
 from ipnav.search.encoders import make_encoder
 from ipnav.search.lexical import LexicalIndex, LexicalIndexError, LexicalIndexMissing
 from ipnav.settings import Settings
@@ -103,11 +103,15 @@ def update_indexes(
     if stale:
         lexical.delete(stale)
     if with_dense:
-        vectors = DenseIndex.open(
-            settings, make_encoder(settings.dense_encoder), rebuild=full, view=False
-        )
-        records = store.iter_records(updated_after=None if full else since)
-        if full:
+        encoder = make_encoder(settings.dense_encoder)
+        dense_full = full
+        try:
+            vectors = DenseIndex.open(settings, encoder, rebuild=full, view=False)
+        except DenseIndexError:  # another format or encoder: re-encode everything
+            vectors, dense_full = DenseIndex.open(settings, encoder, rebuild=True, view=False), True
+        records = store.iter_records(updated_after=None if dense_full else since)
+        if dense_full:
+            total = store.count()
             vectors.build(records, progress=tick("dense"), total=total)
         else:
             vectors.add(records, progress=tick("dense"))
