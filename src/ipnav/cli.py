@@ -347,9 +347,14 @@ def _index(settings: Settings, store, *, rebuild: bool, dense: bool) -> None:
         report = update_indexes(settings, store, rebuild=rebuild, dense=dense, progress=show)
     kind = "built" if report.rebuilt else "updated"
     parts = "lexical + dense" if report.dense else "lexical"
+    note = (
+        "; dense index re-encoded in full (new format or encoder)"
+        if report.dense_rebuilt and not report.rebuilt
+        else ""
+    )
     out.print(
-        f"{parts} index {kind}: {report.indexed:,} records indexed, {report.deleted:,} removed "
-        f"in {report.seconds:.1f} s",
+        f"{parts} index {kind}: {report.indexed:,} records indexed, {report.deleted:,} removed"
+        f"{note} in {report.seconds:.1f} s",
         highlight=False,
     )
 

@@ -360,6 +360,6 @@ def test_dense_index_of_an_older_format_is_re_encoded(tmp_path, sample_data):
         meta = orjson.loads(meta_path.read_bytes())
         meta_path.write_bytes(orjson.dumps({**meta, "format": 1}))
         report = update_indexes(settings, store)
-        assert report.dense and not report.rebuilt
+        assert report.dense and not report.rebuilt and report.dense_rebuilt
         assert orjson.loads(meta_path.read_bytes())["format"] != 1
         assert DenseIndex.open(settings).count() == 1

@@ -35,6 +35,7 @@ class IndexReport:
     deleted: int
     dense: bool
     seconds: float
+    dense_rebuilt: bool = False  # re-encoded in full (new index, other format or encoder)
 
 
 def state_path(settings: Settings) -> Path:
@@ -80,6 +81,7 @@ def update_indexes(
     except LexicalIndexMissing:
         lexical, since = None, None
     full = lexical is None
+    dense_full = full
     with_dense = dense and (full or state.get("dense", False))
     total = store.count_updated_after(since)
 
@@ -104,7 +106,6 @@ def update_indexes(
         lexical.delete(stale)
     if with_dense:
         encoder = make_encoder(settings.dense_encoder)
-        dense_full = full
         try:
             vectors = DenseIndex.open(settings, encoder, rebuild=full, view=False)
         except DenseIndexError:  # another format or encoder: re-encode everything
@@ -132,6 +133,7 @@ def update_indexes(
         deleted=len(stale),
         dense=with_dense,
         seconds=time.perf_counter() - started,
+        dense_rebuilt=with_dense and dense_full,
     )
 
 
