@@ -163,6 +163,12 @@ def test_field_restriction(index, records) -> None:
     assert ids(index, Term("rendering", TextField.TITLE)) == in_title
     assert ids(index, Term("rendering", TextField.ABSTRACT)) == in_abstract
     assert ids(index, Term("rendering", TextField.TITLE_ABSTRACT)) == in_title | in_abstract
+    # TAC: title, abstract and claims as one text; the description is not in it
+    parts = ("title", "abstract", "claims")
+    in_tac = {r.id for r in records if any(stem in t for t in en_tokens(r, parts))}
+    everywhere = {r.id for r in records if any(stem in t for t in en_tokens(r))}
+    assert ids(index, Term("rendering", TextField.TEXT)) == in_tac
+    assert in_tac <= everywhere and in_tac >= in_title | in_abstract
 
 
 def test_date_range_node_and_filter(index, records) -> None:

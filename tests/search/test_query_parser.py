@@ -57,6 +57,8 @@ QUERIES: list[tuple[str, Node]] = [
         And((t("membrane", TA), t("bioreactor", TA), DateRange(PD, D(2005, 1, 1)))),
     ),
     ("TI=battery", t("battery", TI)),
+    ("TAC=battery", t("battery", TextField.TEXT)),
+    ("tac : battery", t("battery", TextField.TEXT)),
     ("ti:battery", t("battery", TI)),
     ("TI = battery", t("battery", TI)),
     ("AB=anode CL=cathode", And((t("anode", AB), t("cathode", CL)))),

@@ -361,5 +361,11 @@ def test_dense_index_of_an_older_format_is_re_encoded(tmp_path, sample_data):
         meta_path.write_bytes(orjson.dumps({**meta, "format": 1}))
         report = update_indexes(settings, store)
         assert report.dense and not report.rebuilt and report.dense_rebuilt
+        # a lexical index of an older schema is rebuilt, not an error
+        lexical_meta = settings.home / "index" / "lexical" / "ipnav-lexical.json"
+        old = orjson.loads(lexical_meta.read_bytes())
+        lexical_meta.write_bytes(orjson.dumps({**old, "schema_version": 1}))
+        assert update_indexes(settings, store).rebuilt
+        assert LexicalIndex.open(settings).doc_ids(SearchQuery()) == ["US6985151B2"]
         assert orjson.loads(meta_path.read_bytes())["format"] != 1
         assert DenseIndex.open(settings).count() == 1

@@ -174,7 +174,7 @@ def _key(word: str) -> str:
     return word if has_han(word) else stem(word)
 
 
-def _is_content(key: str) -> bool:
+def is_content(key: str) -> bool:
     """Single characters, numbers (reference signs) and stopwords are not content words."""
     if len(key) < 2 or key.isdigit():
         return False
@@ -207,7 +207,7 @@ def query_terms(query_text: str, segmenter: Segmenter | None = None) -> dict[str
     """The query's content words, ``key -> surface``, in query order."""
     seg = segmenter or _default_segmenter()
     terms = words(query_text, seg, query=True)
-    return {key: surface for key, surface in terms if _is_content(key)}
+    return {key: surface for key, surface in terms if is_content(key)}
 
 
 def highlight(text: str, terms: Iterable[str], lang: str) -> str:

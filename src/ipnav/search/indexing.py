@@ -11,6 +11,7 @@ that scan of all ids runs only when the index and the store disagree on the coun
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +22,13 @@ import orjson
 from ipnav.search.base import SearchQuery
 from ipnav.search.dense import DenseIndex, DenseIndexError
 from ipnav.search.encoders import make_encoder
-from ipnav.search.lexical import LexicalIndex, LexicalIndexError, LexicalIndexMissing
+from ipnav.search.lexical import (
+    LexicalIndex,
+    LexicalIndexError,
+    LexicalIndexMissing,
+    LexicalIndexOutdated,
+    index_dir,
+)
 from ipnav.settings import Settings
 from ipnav.store.patents import PatentStore
 
@@ -78,7 +85,7 @@ def update_indexes(
         since = dt.datetime.fromisoformat(state["indexed_until"])
     try:
         lexical = None if rebuild or since is None else LexicalIndex.open(settings)
-    except LexicalIndexMissing:
+    except (LexicalIndexMissing, LexicalIndexOutdated):  # none yet, or another schema
         lexical, since = None, None
     full = lexical is None
     dense_full = full
@@ -93,7 +100,11 @@ def update_indexes(
         return report
 
     if full:
-        lexical = LexicalIndex.open(settings, create=True)
+        try:
+            lexical = LexicalIndex.open(settings, create=True)
+        except LexicalIndexOutdated:  # of another schema: useless, start afresh
+            shutil.rmtree(index_dir(settings))
+            lexical = LexicalIndex.open(settings, create=True)
         indexed = lexical.build(store.iter_records(), progress=tick("lexical"))
     else:
         indexed = lexical.add(store.iter_records(updated_after=since), progress=tick("lexical"))

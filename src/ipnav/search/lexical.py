@@ -54,7 +54,6 @@ from ipnav.text.segment import (
 META_FILE = "ipnav-lexical.json"
 DICTIONARY_FILE = "user_dictionary.txt"
 REBUILD_HINT = "run `ipnav index --rebuild`"
-IDF_PARTS = ("title", "abstract", "claims")
 
 Progress = Callable[[int], None]
 
@@ -236,13 +235,13 @@ class LexicalIndex:
     def idf(self, key: str) -> float:
         """BM25's idf of an index term (an English stem, a Chinese word as cut).
 
-        The document frequency is the largest over title, abstract and claims
-        of the term's language family, so that a word common in any text part
-        counts as common; a term no document holds gets the highest idf.
+        The document frequency is that of the combined title + abstract + claims
+        field of the term's language family; a term no document holds gets the
+        highest idf.
         """
         searcher = self._index.searcher()
         family = "zh" if has_han(key) else "en"
-        df = max(searcher.doc_freq(f"{part}_{family}", key) for part in IDF_PARTS)
+        df = searcher.doc_freq(f"text_{family}", key)
         n = searcher.num_docs
         return math.log(1 + (n - df + 0.5) / (df + 0.5))
 

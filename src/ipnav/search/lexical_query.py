@@ -83,6 +83,7 @@ _PARTS: dict[TextField, tuple[str, ...]] = {
     TextField.CLAIMS: ("claims",),
     TextField.DESCRIPTION: ("description",),
     TextField.TITLE_ABSTRACT: ("title", "abstract"),
+    TextField.TEXT: ("text",),
 }
 _NAME_FIELDS = {TextField.APPLICANT: "applicant_text", TextField.INVENTOR: "inventor_text"}
 

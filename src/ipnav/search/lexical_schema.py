@@ -31,12 +31,15 @@ from ipnav.model.record import PatentRecord
 from ipnav.store.patents import match_key_of
 from ipnav.text.segment import Segmenter, normalize
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: text_zh / text_en (title + abstract + claims as one field)
 
 ZH_ANALYZER = "ipnav_zh"  # whitespace + lowercase: fed pre-tokenised text
 EN_ANALYZER = "ipnav_en"  # simple + remove_long(40) + lowercase + English Snowball stemmer
 
 TEXT_PARTS = ("title", "abstract", "claims", "description")
+#: Parts also indexed together as ``text_zh`` / ``text_en``: BM25 over their union,
+#: what prior-art search ranks by (the description, far longer, would swamp them).
+COMBINED_PARTS = ("title", "abstract", "claims")
 CJK_LANGUAGES = frozenset({"zh", "ja", "ko"})
 DATE_FIELDS = ("publication_date", "filing_date", "priority_date")
 SCHEMES = ("ipc", "cpc")
@@ -90,6 +93,8 @@ def build_schema() -> tantivy.Schema:
     for part in TEXT_PARTS:
         sb.add_text_field(f"{part}_zh", tokenizer_name=ZH_ANALYZER)
         sb.add_text_field(f"{part}_en", tokenizer_name=EN_ANALYZER)
+    sb.add_text_field("text_zh", tokenizer_name=ZH_ANALYZER)
+    sb.add_text_field("text_en", tokenizer_name=EN_ANALYZER)
     sb.add_text_field("applicant_text", tokenizer_name=ZH_ANALYZER)
     sb.add_text_field("inventor_text", tokenizer_name=ZH_ANALYZER)
     for name in KEYWORD_FIELDS:
@@ -166,14 +171,22 @@ def to_document(record: PatentRecord, segmenter: Segmenter) -> tantivy.Document:
     doc.add_text("match_key", match_key_of(record))
     if record.application_number:
         doc.add_text("application_key", record.application_number)
+    combined: dict[str, list[str]] = {"zh": [], "en": []}
     for part in TEXT_PARTS:
         for lang, text in _texts(record, part).items():
             if not text:
                 continue
-            if lang in CJK_LANGUAGES:
+            family = "zh" if lang in CJK_LANGUAGES else "en"
+            if family == "zh":
                 _add_tokens(doc, f"{part}_zh", text, segmenter)
             else:
                 doc.add_text(f"{part}_en", text)
+            if part in COMBINED_PARTS:
+                combined[family].append(text)
+    if combined["zh"]:
+        _add_tokens(doc, "text_zh", "\n".join(combined["zh"]), segmenter)
+    for text in combined["en"]:
+        doc.add_text("text_en", text)  # values of one field: one BM25 length, one tf
     applicants = [party.normalized_name or party.name for party in record.applicants]
     inventors = [person.name for person in record.inventors]
     if applicants:

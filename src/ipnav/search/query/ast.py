@@ -26,6 +26,7 @@ class TextField(StrEnum):
     ABSTRACT = "abstract"  # AB
     CLAIMS = "claims"  # CL
     TITLE_ABSTRACT = "title_abstract"  # TA
+    TEXT = "text"  # TAC: title + abstract + claims scored as one text (BM25 over their union)
     DESCRIPTION = "description"  # DESC
     APPLICANT = "applicant"  # PA, assignee:
     INVENTOR = "inventor"  # IN, inventor:
@@ -157,6 +158,7 @@ _CODES: dict[StrEnum, str] = {
     TextField.ABSTRACT: "AB",
     TextField.CLAIMS: "CL",
     TextField.TITLE_ABSTRACT: "TA",
+    TextField.TEXT: "TAC",
     TextField.DESCRIPTION: "DESC",
     TextField.APPLICANT: "PA",
     TextField.INVENTOR: "IN",

@@ -6,7 +6,7 @@ The language takes what users bring from Google Patents, Espacenet, CNIPA and Pa
     TI=锂电池 与 (热失控 或 预警) NOT 钠
     battery W/5 anode  IPC=(H01M OR "G06F 9/30")  PN=CN108022189A  before:priority:20150101
 
-* **Fields** ``TI AB CL TA DESC PA IN IPC CPC PN AN PD AD PRD`` (any case, ``=`` or ``:``),
+* **Fields** ``TI AB CL TA TAC DESC PA IN IPC CPC PN AN PD AD PRD`` (any case, ``=`` or ``:``),
   Google's ``assignee: inventor: ipc: cpc: before: after:`` and CNIPA's Chinese names
   (标题 名称 发明名称 摘要 权利要求 说明书 申请人 专利权人 发明人 分类号 公开号 公告号 申请号
   公开日 公告日 申请日 优先权日). A field applies to one word, phrase or proximity chain, or to a
@@ -100,7 +100,7 @@ class QuerySyntaxError(IpnavError, ValueError):
 
 
 _TEXT = {"ti": TextField.TITLE, "ab": TextField.ABSTRACT, "cl": TextField.CLAIMS}
-_TEXT |= {"ta": TextField.TITLE_ABSTRACT, "desc": TextField.DESCRIPTION}
+_TEXT |= {"ta": TextField.TITLE_ABSTRACT, "tac": TextField.TEXT, "desc": TextField.DESCRIPTION}
 _TEXT |= dict.fromkeys(("pa", "assignee", "申请人", "专利权人"), TextField.APPLICANT)
 _TEXT |= dict.fromkeys(("in", "inventor", "发明人"), TextField.INVENTOR)
 _TEXT |= dict.fromkeys(("标题", "名称", "发明名称"), TextField.TITLE)
@@ -112,7 +112,7 @@ _CODED |= dict.fromkeys(("an", "申请号"), NumberField.APPLICATION)
 _DATES = dict.fromkeys(("pd", "公开日", "公告日", "publication", ""), DateField.PUBLICATION)
 _DATES |= dict.fromkeys(("ad", "申请日", "filing"), DateField.FILING)
 _DATES |= dict.fromkeys(("prd", "优先权日", "priority"), DateField.PRIORITY)
-_KNOWN = "TI AB CL TA DESC PA IN IPC CPC PN AN PD AD PRD, assignee: inventor: before: after:"
+_KNOWN = "TI AB CL TA TAC DESC PA IN IPC CPC PN AN PD AD PRD, assignee: inventor: before: after:"
 
 _FOLD = {"“": '"', "”": '"', "„": '"', "≥": ">=", "≤": "<=", "、": ","}
 _CODE_VALUE = re.compile(r"(.+?)[ \t]*(>=|<=|>|<|=|:)[ \t]*", re.S)
