@@ -2,6 +2,7 @@
 
     make bench                       # starts a throwaway PostgreSQL, runs this script
     .venv/bin/python benchmarks/ingest.py [--postgres-url URL] [--write]
+    .venv/bin/python benchmarks/ingest.py --only uspto-xml --backends sqlite   # one cell
 
 Each measurement runs in its own process (so peak RSS is its own) on a fresh
 store. Baseline measured in the same run: reading and mapping the file
@@ -145,8 +146,24 @@ def main() -> int:
     )
     parser.add_argument("--postgres-url", default=os.environ.get("IPNAV_TEST_POSTGRES_URL"))
     parser.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
+    parser.add_argument(
+        "--only",
+        choices=("jsonl", "uspto-xml"),
+        help="measure only the corpora of this format (cannot be combined with --write)",
+    )
+    parser.add_argument(
+        "--backends",
+        default="sqlite,postgresql",
+        help="comma-separated stores to measure besides read+map (default: %(default)s; "
+        "postgresql only with --postgres-url)",
+    )
     parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    chosen_backends = {name.strip() for name in args.backends.split(",") if name.strip()}
+    if unknown := chosen_backends - {"sqlite", "postgresql"}:
+        parser.error(f"unknown backend(s) {sorted(unknown)}; use sqlite and/or postgresql")
+    if args.write and (args.only or chosen_backends != {"sqlite", "postgresql"}):
+        parser.error("--write needs the full run: drop --only and --backends")
     if args.child:
         path, format, backend, url, store = args.child
         result = measure_one(Path(path), format, backend, None if url == "-" else url, store == "1")
@@ -161,9 +178,10 @@ def main() -> int:
         inputs.append(
             (weekly, "uspto-xml", f"USPTO ICE XML, {xml_docs:,} docs (8 real, replicated)")
         )
-        backends = [("sqlite", None)] + (
-            [("postgresql", args.postgres_url)] if args.postgres_url else []
-        )
+        inputs = [entry for entry in inputs if args.only in (None, entry[1])]
+        backends = [("sqlite", None)] if "sqlite" in chosen_backends else []
+        if args.postgres_url and "postgresql" in chosen_backends:
+            backends.append(("postgresql", args.postgres_url))
         for path, format, label in inputs:
             base = run_child(path, format, "none", None, store=False)
             row = {
@@ -183,6 +201,8 @@ def main() -> int:
     totals = {}
     for fmt in ("jsonl", "uspto-xml"):
         chosen = [r for r in rows if r["format"] == fmt]
+        if not chosen:
+            continue
         n = sum(r["records"] for r in chosen)
         for key in ("read+map", "sqlite", "postgresql"):
             if all(key in r for r in chosen):
@@ -204,7 +224,7 @@ def main() -> int:
     for r in rows:
         lines.append(
             f"| {r['corpus']} | {r['format']} | {r['records']:,} | {r.get('rejected', 0)} | "
-            f"{r['read+map']:,.0f} | {r['sqlite']:,.0f} | {r['sqlite_mib']:,.0f} | "
+            f"{r['read+map']:,.0f} | {r.get('sqlite', 0):,.0f} | {r.get('sqlite_mib', 0):,.0f} | "
             f"{r.get('postgresql', 0):,.0f} | {r.get('postgresql_mib', 0):,.0f} |"
         )
     lines.append("")

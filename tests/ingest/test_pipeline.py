@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -13,10 +15,13 @@ from pathlib import Path
 import orjson
 import pytest
 
-from ipnav.ingest.base import InputFileError
+from ipnav.ingest.base import InputFileError, Parsed
 from ipnav.ingest.pipeline import ingest_file
+from ipnav.ingest.uspto_documents import PARALLEL_MIN_BYTES
+from ipnav.ingest.uspto_xml import UsptoXmlReader
 from ipnav.settings import Settings
 from ipnav.store.patents import PatentStore
+from ipnav.store.runs import IngestLog
 
 BDCI = "cn_bdci2022_patent_fewshot/cn_bdci2022_patents.jsonl.gz"
 
@@ -61,6 +66,61 @@ def test_a_fault_midway_keeps_the_good_records_before_it(
     with pytest.raises(InputFileError, match="line 41 is not valid UTF-8"):
         ingest_file(store, settings, path)
     assert store.count() == 40
+
+
+def test_a_weekly_xml_file_read_by_worker_processes_stores_the_records_mapped_in_process(
+    store, store_settings, sample_data, tmp_path
+):
+    """Workers send records already serialised for the store; what is stored is the same."""
+    folder = sample_data / "uspto_fulltext_format_samples"
+    docs = [gzip.decompress(p.read_bytes()) for p in sorted(folder.glob("xml*/*.xml.gz"))]
+    pub_number = re.compile(
+        rb"(<publication-reference>\s*<document-id>\s*<country>US</country>\s*<doc-number>)"
+        rb"(\w+)(</doc-number>)"
+    )
+    path = tmp_path / "ipg-weekly.xml"
+    with path.open("wb") as out:
+        n = 0
+        while out.tell() < PARALLEL_MIN_BYTES:  # big enough to be read by two processes
+            for doc in docs:
+                n += 1
+                out.write(pub_number.sub(rb"\g<1>2%07d\3" % n, doc, count=1).rstrip() + b"\n")
+    assert UsptoXmlReader().workers_for(path) == (2 if (os.cpu_count() or 1) >= 2 else 1)
+    report = ingest_file(store, store_settings, path, format="uspto-xml", dataset="uspto")
+    expected = [
+        item.record
+        for item in UsptoXmlReader(workers=1).read(path, dataset="uspto")
+        if isinstance(item, Parsed)
+    ]
+    assert (report.counts.read, report.counts.new, report.counts.rejected) == (n, n, 0)
+    assert list(store.iter_records()) == sorted(expected, key=lambda r: r.id)
+    again = ingest_file(
+        store, store_settings, path, format="uspto-xml", dataset="uspto", force=True
+    )
+    assert (again.counts.unchanged, again.counts.new, again.counts.updated) == (n, 0, 0)
+
+
+def test_a_store_failure_stops_the_ingest_and_keeps_the_batches_before_it(
+    store, store_settings, corpus_subset, monkeypatch
+):
+    """Batches are stored by a background thread; its failure still ends the ingest."""
+    path = corpus_subset(BDCI, 40)
+    settings = store_settings.model_copy(update={"ingest_batch_size": 10})
+    upsert, calls = store.upsert, []
+
+    def fail_third(batch, run_id=None):
+        calls.append(len(batch))
+        if len(calls) == 3:
+            raise RuntimeError("disk full")
+        return upsert(batch, run_id)
+
+    monkeypatch.setattr(store, "upsert", fail_third)
+    with pytest.raises(RuntimeError, match="disk full"):
+        ingest_file(store, settings, path)
+    assert store.count() == 20  # the two batches before the failure, whole
+    [run] = IngestLog(store.engine).recent()
+    assert run["status"] == "interrupted" and "disk full" in run["message"]
+    assert (run["read"], run["new"]) == (40, 20)  # read on while the third batch was stored
 
 
 def _consistent(db: Path) -> dict:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from ipnav.ingest.base import InputFileError, Parsed, Rejected
+from ipnav.ingest.base import InputFileError, Parsed, Prepared, Rejected
 from ipnav.ingest.uspto_aps import UsptoApsReader
 from ipnav.ingest.uspto_documents import PARALLEL_MIN_BYTES
 from ipnav.ingest.uspto_fields import uspc_symbol
@@ -21,6 +21,7 @@ from ipnav.ingest.uspto_sgml import UsptoSgmlReader
 from ipnav.ingest.uspto_text import blocks_text
 from ipnav.ingest.uspto_xml import UsptoXmlReader, sniff
 from ipnav.model.record import LegalStatus
+from ipnav.store.patents import stored_form
 
 SAMPLES = "uspto_fulltext_format_samples"
 TAG = re.compile(r"</?[A-Za-z-]+>")  # markup left in a text
@@ -243,6 +244,39 @@ def test_worker_processes_give_equal_records_with_the_same_fields_set(
     for one, other in zip(serial, parallel, strict=True):
         assert one.model_fields_set == other.model_fields_set
         assert one.model_dump(exclude_unset=True) == other.model_dump(exclude_unset=True)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_prepared_items_are_the_stored_form_of_the_records_mapped_in_process(
+    sample_data: Path, tmp_path: Path, workers: int
+) -> None:
+    data = weekly(sample_data, copies=2)
+    path = tmp_path / "ipg.xml"
+    path.write_bytes(data + data[:5000])  # ends in a cut-off document
+    parsed, prepared = [], []
+    for out, prepare in ((parsed, None), (prepared, stored_form)):
+        reader = UsptoXmlReader(workers=1 if prepare is None else workers)
+        with pytest.raises(InputFileError, match="cut off"):
+            out.extend(reader.read(path, dataset="uspto", prepare=prepare))
+    assert len(prepared) == len(parsed) == 2 * len(EXPECTED)
+    for one, other in zip(parsed, prepared, strict=True):
+        assert isinstance(one, Parsed) and isinstance(other, Prepared)
+        assert (other.source_key, other.location) == (one.source_key, one.location)
+        assert other.value == stored_form(one.record)
+        assert other.value.to_record() == one.record
+
+
+def test_prepared_reading_still_reports_rejections(sample_data: Path, tmp_path: Path) -> None:
+    first, second = (raw(sample_data, name) for name in list(EXPECTED)[:2])
+    no_number = re.sub(rb"<doc-number>06859910</doc-number>", b"", first, count=1)
+    path = tmp_path / "two.xml"
+    path.write_bytes(no_number + second)
+    for workers in (1, 2):
+        items = list(
+            UsptoXmlReader(workers=workers).read(path, dataset="uspto", prepare=stored_form)
+        )
+        assert isinstance(items[0], Rejected) and "no publication number" in items[0].reason
+        assert isinstance(items[1], Prepared) and items[1].value.id == "US6970935B1"
 
 
 def test_large_files_are_read_by_two_processes_by_default(tmp_path: Path) -> None:

@@ -8,8 +8,14 @@ import pytest
 from sqlalchemy import func, select
 
 from ipnav.model.record import ApplicantType, Citation, Party, PatentRecord, SourceRef
-from ipnav.store.patents import SourceItem
-from ipnav.store.schema import patent_citation, patent_class, patent_party, source_record
+from ipnav.store.patents import SourceItem, stored_form
+from ipnav.store.schema import (
+    patent,
+    patent_citation,
+    patent_class,
+    patent_party,
+    source_record,
+)
 from ipnav.store.stats import store_stats
 
 
@@ -157,3 +163,75 @@ def test_stats_counts(store):
     assert stats["by_language"] == {"en": 1, "zh": 1}
     assert stats["by_applicant_type"] == {"none": 1, "university": 1}
     assert stats["years"]["publication"] == {"min": 2018, "max": 2018}
+
+
+def canonical_json(store) -> dict:
+    """patent.record by id: None where the publication's only source row holds it."""
+    with store.engine.connect() as conn:
+        return dict(conn.execute(select(patent.c.id, patent.c.record)).all())
+
+
+def test_a_single_source_record_is_written_once_and_read_from_its_source_row(store):
+    pygrams = grant("pygrams", None, abstract={"en": "A shader method."})
+    nvidia = grant("nvidia", "B2", title={"en": "Shader-based system"}, cpc=["G06T15/80"])
+    store.upsert([nvidia])
+    assert canonical_json(store) == {"US6985151B2": None}  # JSON null, not a second copy
+    assert store.get("US6985151B2") == nvidia.record
+    assert list(store.iter_records()) == [nvidia.record]
+    assert store.find("US 6,985,151 B2") == [nvidia.record]
+
+    store.upsert([pygrams])  # a second source: the merged record is stored whole
+    merged = canonical_json(store)["US6985151B2"]
+    assert merged["abstract"] == {"en": "A shader method."}
+    assert store.get("US6985151B2").abstract == {"en": "A shader method."}
+
+    changed = grant("nvidia", "B2", title={"en": "v2"})
+    store.upsert([changed])
+    assert store.get("US6985151B2").title == {"en": "v2"}
+
+
+def test_stored_forms_store_what_records_store(store):
+    """Items that carry only their stored form (made in a reader's worker process) give
+    the same store as items with their records, merges included."""
+    ep = PatentRecord(id="EP0049154A1", country="EP", number="0049154", kind="A1")
+    batches = [
+        [grant("pygrams", None, abstract={"en": "A shader method."})],
+        [
+            grant("nvidia", "B2", title={"en": "Shader-based system"}, cpc=["G06T15/80"]),
+            SourceItem("patsnap", ep.id, ep),
+        ],
+        [grant("nvidia", "B2", title={"en": "Shader-based system v2"})],
+    ]
+    contents = []
+    for as_stored in (False, True):
+        for batch in batches:
+            items = [
+                SourceItem(i.dataset, i.source_key, stored=stored_form(i.record))
+                if as_stored
+                else i
+                for i in batch
+            ]
+            store.upsert(items)
+        assert store.upsert(items).unchanged == len(items)
+        with store.engine.begin() as conn:
+            sources = conn.execute(
+                select(source_record.c.dataset, source_record.c.patent_id).order_by("dataset")
+            ).all()
+        contents.append(
+            (list(store.iter_records()), canonical_json(store), sources, store_stats(store.engine))
+        )
+        with store.engine.begin() as conn:  # the next round starts from an empty store
+            for table in (patent_party, patent_class, patent_citation, patent, source_record):
+                conn.execute(table.delete())
+    assert contents[0] == contents[1]
+    records, stored_json, sources, _ = contents[0]
+    assert [r.id for r in records] == ["EP0049154A1", "US6985151B2"]
+    assert records[1].title == {"en": "Shader-based system v2"}
+    assert records[1].abstract == {"en": "A shader method."}
+    assert stored_json["EP0049154A1"] is None and stored_json["US6985151B2"] is not None
+    assert [p for _, p in sources] == ["US6985151B2", "EP0049154A1", "US6985151B2"]
+
+
+def test_a_source_item_needs_a_record_or_its_stored_form():
+    with pytest.raises(TypeError):
+        SourceItem("nvidia", "US6985151")

@@ -1,7 +1,9 @@
 """What every reader yields, and the errors it raises.
 
 A reader turns one input file into a stream of :class:`Parsed` records and
-:class:`Rejected` items, lazily and in constant memory. A problem with one
+:class:`Rejected` items, lazily and in constant memory (readers that map in
+worker processes can hand records over as :class:`Prepared` items instead,
+already in the form their consumer asked for). A problem with one
 record is a :class:`Rejected` item (the ingest goes on and reports it); a
 problem with the whole file (truncated XML, binary data, wrong encoding, a
 missing required column) raises :class:`InputFileError`, whose one-line message
@@ -10,10 +12,10 @@ names the file, the place and what to do.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 from pydantic import ValidationError
 
@@ -66,6 +68,24 @@ class Parsed:
 
 
 @dataclass(frozen=True)
+class Prepared:
+    """A record read successfully, handed over as what the consumer's ``prepare`` made of it.
+
+    A reader that maps in worker processes applies ``prepare`` there, so the
+    record crosses to the consumer's process once, in the form it is used in
+    (for the store: its JSON, hash and rows), instead of as a pydantic model
+    that the consumer's process rebuilds and serialises again.
+    """
+
+    value: Any
+    source_key: str
+    location: Location
+
+
+Prepare = Callable[[PatentRecord], Any]
+
+
+@dataclass(frozen=True)
 class Rejected:
     """A record that could not be used, with the reason a person can act on."""
 
@@ -88,6 +108,17 @@ class Reader(Protocol):
     format: ClassVar[str]
 
     def read(self, path: Path, *, dataset: str) -> Iterator[Item]: ...
+
+
+class PreparingReader(Reader, Protocol):
+    """A reader whose ``read`` also takes ``prepare``: then it yields :class:`Prepared`
+    items (and :class:`Rejected` ones) instead of :class:`Parsed` ones."""
+
+    prepares: ClassVar[bool]
+
+    def read(  # type: ignore[override]
+        self, path: Path, *, dataset: str, prepare: Prepare | None = None
+    ) -> Iterator[Item | Prepared]: ...
 
 
 def describe_error(exc: Exception) -> str:

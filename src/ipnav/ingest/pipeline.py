@@ -2,8 +2,10 @@
 
 Guarantees, whatever the input:
 
-* batches are stored in one transaction each, so a crash or a kill leaves
-  every earlier batch complete and nothing half-written;
+* batches are stored in one transaction each, in reading order, so a crash or
+  a kill leaves every earlier batch complete and nothing half-written (a batch
+  is stored by a background thread while the next one is read: for full-text
+  documents the store mostly waits on the disk, and reading need not wait with it);
 * re-ingesting the same content changes nothing and says so (source rows are
   compared by content hash; a file already ingested cleanly is recognised by
   its fingerprint and skipped unless ``force``);
@@ -19,27 +21,29 @@ import datetime as dt
 import hashlib
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as wait_for
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 import orjson
 
-from ipnav.ingest.base import InputFileError, Parsed, Rejected
+from ipnav.ingest.base import InputFileError, Parsed, PreparingReader, Rejected
 from ipnav.ingest.files import logical_name, report_bytes_read
 from ipnav.ingest.formats import ReaderOptions, detect_format, make_reader
 from ipnav.settings import Settings
-from ipnav.store.patents import PatentStore, SourceItem
+from ipnav.store.patents import PatentStore, SourceItem, UpsertResult, stored_form
 from ipnav.store.runs import IngestLog, RunCounts
 
 # Bump when a reader or mapper changes what it produces, so that files ingested
 # by an older version are read again instead of being skipped as unchanged.
 PIPELINE_VERSION = "2"
 
-# A batch is also cut when its texts reach this many characters: full-text
-# documents (USPTO descriptions, ~200k characters each) would otherwise make a
-# 1,000-record batch hold gigabytes while it is merged and written.
-MAX_BATCH_CHARS = 20_000_000
+# A batch is also cut when its records' stored JSON reaches this many bytes:
+# full-text documents (USPTO descriptions, ~120 KB of JSON each) would otherwise
+# make a 1,000-record batch hold gigabytes while it is merged and written.
+MAX_BATCH_BYTES = 20_000_000
 
 Progress = Callable[[int, int, RunCounts], None]  # bytes done, bytes total, counts
 
@@ -61,17 +65,6 @@ class IngestReport:
     @property
     def changed(self) -> bool:
         return bool(self.counts.new or self.counts.updated)
-
-
-def _text_size(record) -> int:
-    size = 0
-    for texts in (record.description, record.abstract):
-        for text in texts.values():
-            size += len(text)
-    for claims in record.claims.values():
-        for claim in claims:
-            size += len(claim.text)
-    return size
 
 
 def fingerprint(path: Path, format: str, options: ReaderOptions) -> str:
@@ -98,6 +91,50 @@ def default_dataset(path: Path, settings: Settings) -> str:
     except ValueError:
         name = logical_name(path)
         return name.rsplit(".", 1)[0] if "." in name else name
+
+
+class _BatchWriter:
+    """Stores batches one at a time, in order, in a background thread.
+
+    :meth:`submit` returns as soon as the previous batch is stored, so one batch
+    is stored while the next is read; each is one transaction
+    (:meth:`PatentStore.upsert`), and its counts are added once it is stored.
+    The thread starts with the first batch, after a reader's worker processes
+    were forked.
+    """
+
+    def __init__(self, store: PatentStore, run_id: int, counts: RunCounts) -> None:
+        self._store, self._run_id, self._counts = store, run_id, counts
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="ipnav-ingest-store")
+        self._pending: Future[UpsertResult] | None = None
+
+    def submit(self, batch: list[SourceItem]) -> None:
+        self.settle()
+        self._pending = self._pool.submit(self._store.upsert, batch, self._run_id)
+
+    def settle(self) -> None:
+        """Wait for the batch being stored and count it; its error is raised here."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self._count(pending.result())
+
+    def close(self) -> BaseException | None:
+        """Wait for a batch still being stored (stored whole or not at all): counted if it
+        was, its error returned, not raised, for an ingest that is failing already."""
+        pending, self._pending = self._pending, None
+        error = None
+        if pending is not None:
+            wait_for([pending])
+            error = pending.exception()
+            if error is None:
+                self._count(pending.result())
+        self._pool.shutdown(wait=True)
+        return error
+
+    def _count(self, result: UpsertResult) -> None:
+        self._counts.new += result.new
+        self._counts.updated += result.updated
+        self._counts.unchanged += result.unchanged
 
 
 class _RejectsWriter:
@@ -167,42 +204,52 @@ def ingest_file(
     rejects = _RejectsWriter(settings.reports_dir, path, run_id)
     counts = report.counts
     batch: list[SourceItem] = []
-    batch_chars = 0
+    batch_bytes = 0
     position = 0
 
     def on_bytes(done: int) -> None:
         nonlocal position
         position = done
 
+    writer = _BatchWriter(store, run_id, counts)
+
     def flush() -> None:
-        nonlocal batch_chars
-        batch_chars = 0
+        nonlocal batch, batch_bytes
         if batch:
-            result = store.upsert(batch, run_id)
-            counts.new += result.new
-            counts.updated += result.updated
-            counts.unchanged += result.unchanged
-            batch.clear()
+            writer.submit(batch)
+            batch, batch_bytes = [], 0
         if progress:
             progress(position, total, counts)
 
+    # Readers that map in worker processes serialise records for the store there.
+    if getattr(reader, "prepares", False):
+        items = cast(PreparingReader, reader).read(path, dataset=dataset, prepare=stored_form)
+    else:
+        items = reader.read(path, dataset=dataset)
     status, message = "failed", None
     try:
         with report_bytes_read(on_bytes):
-            for item in reader.read(path, dataset=dataset):
+            for item in items:
                 counts.read += 1
-                if isinstance(item, Parsed):
-                    batch.append(SourceItem(dataset, item.source_key, item.record))
-                    batch_chars += _text_size(item.record)
-                    if len(batch) >= settings.ingest_batch_size or batch_chars >= MAX_BATCH_CHARS:
-                        flush()
-                else:
+                if isinstance(item, Rejected):
                     counts.rejected += 1
                     rejects.write(item)
+                    continue
+                if isinstance(item, Parsed):
+                    stored = stored_form(item.record)
+                    batch.append(SourceItem(dataset, item.source_key, item.record, stored))
+                else:  # Prepared
+                    stored = item.value
+                    batch.append(SourceItem(dataset, item.source_key, stored=stored))
+                batch_bytes += len(stored.json)
+                if len(batch) >= settings.ingest_batch_size or batch_bytes >= MAX_BATCH_BYTES:
+                    flush()
         flush()
+        writer.settle()
         status = "completed" if counts.rejected == 0 else "completed_with_rejects"
     except InputFileError as exc:
         flush()  # the good records before the fault are kept
+        writer.settle()
         message = str(exc)
         report.error = message
         raise
@@ -210,6 +257,9 @@ def ingest_file(
         status, message = "interrupted", f"{type(exc).__name__}: {exc}"
         raise
     finally:
+        failed = writer.close()
+        if failed is not None and message is not None:
+            message += f"; storing the last batch failed too: {type(failed).__name__}: {failed}"
         report.rejects_path = rejects.close()
         log.finish(
             run_id,

@@ -30,6 +30,8 @@ from ipnav.ingest.base import (
     Item,
     Location,
     Parsed,
+    Prepare,
+    Prepared,
     Rejected,
     describe_error,
     excerpt,
@@ -198,12 +200,13 @@ def make_parser() -> etree.XMLParser:
 
 
 _BATCH_DOCS = 16  # documents per task sent to a worker process
+_IN_FLIGHT = 3  # tasks per worker sent ahead of the one whose results are awaited
 # Files at least this large are read by two processes by default, where the
 # machine has two cores or more; see XmlDocumentsReader.
 PARALLEL_MIN_BYTES = 8 << 20
 _worker_parser: etree.XMLParser | None = None
 
-Outcome = Item | InputFileError
+Outcome = Item | Prepared | InputFileError
 
 
 class XmlDocumentsReader:
@@ -211,7 +214,9 @@ class XmlDocumentsReader:
 
     Subclasses name their ``format``, the ``roots`` they map and :meth:`map`.
     ``workers`` > 1 parses and maps in that many forked processes, results in
-    the file's order. ``workers=None`` (the default) uses 2 processes for files
+    the file's order; given ``prepare``, a worker also applies it to each record
+    and sends :class:`Prepared` items back (see :class:`PreparingReader`).
+    ``workers=None`` (the default) uses 2 processes for files
     of at least :data:`PARALLEL_MIN_BYTES` on disk when ``os.cpu_count() >= 2``
     and fork is available, else reads in this process: on two idle cores two
     workers read a weekly file about 1.4 times faster than one process, while
@@ -220,6 +225,7 @@ class XmlDocumentsReader:
 
     format: ClassVar[str]
     roots: ClassVar[frozenset[str]]
+    prepares: ClassVar[bool] = True
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers
@@ -239,22 +245,31 @@ class XmlDocumentsReader:
             return 1  # open_input reports the missing file
         return 2 if size >= PARALLEL_MIN_BYTES else 1
 
-    def read(self, path: Path, *, dataset: str) -> Iterator[Item]:
+    def read(
+        self, path: Path, *, dataset: str, prepare: Prepare | None = None
+    ) -> Iterator[Item | Prepared]:
         workers = self.workers_for(path)
         with open_input(path) as stream:
             docs = iter_documents(stream, path)
             if workers > 1:
-                outcomes = self._parallel(docs, path, dataset, workers)
+                outcomes = self._parallel(docs, path, dataset, workers, prepare)
             else:
                 parser = make_parser()
-                outcomes = (o for doc in docs for o in self.outcomes(doc, parser, path, dataset))
+                outcomes = (
+                    o for doc in docs for o in self.outcomes(doc, parser, path, dataset, prepare)
+                )
             for outcome in outcomes:
                 if isinstance(outcome, InputFileError):
                     raise outcome
                 yield outcome
 
     def _parallel(
-        self, docs: Iterator[Document], path: Path, dataset: str, workers: int
+        self,
+        docs: Iterator[Document],
+        path: Path,
+        dataset: str,
+        workers: int,
+        prepare: Prepare | None,
     ) -> Iterator[Outcome]:
         # A bounded window of batches in flight keeps memory flat. Fork: spawn would
         # re-run the caller's __main__ in each worker.
@@ -265,21 +280,27 @@ class XmlDocumentsReader:
             for doc in docs:
                 batch.append(doc)
                 if len(batch) >= _BATCH_DOCS or doc.last:
-                    pending.append(pool.submit(_work, self, batch, path, dataset))
+                    pending.append(pool.submit(_work, self, batch, path, dataset, prepare))
                     batch = []
-                if len(pending) > 3 * workers:
+                if len(pending) > _IN_FLIGHT * workers:
                     yield from _unship(pending.popleft().result())
             if batch:
-                pending.append(pool.submit(_work, self, batch, path, dataset))
+                pending.append(pool.submit(_work, self, batch, path, dataset, prepare))
             while pending:
                 yield from _unship(pending.popleft().result())
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
 
     def outcomes(
-        self, doc: Document, parser: etree.XMLParser, path: Path, dataset: str
+        self,
+        doc: Document,
+        parser: etree.XMLParser,
+        path: Path,
+        dataset: str,
+        prepare: Prepare | None = None,
     ) -> list[Outcome]:
-        """What one document gives: a record or a rejection, or the file's error."""
+        """What one document gives: a record (prepared if asked) or a rejection, or the
+        file's error."""
         location = Location(line=doc.line, record=doc.index)
         try:
             root = self._parse(doc, parser, path)
@@ -297,10 +318,14 @@ class XmlDocumentsReader:
         else:
             try:
                 record = self.map(root, dataset=dataset)
-                out.append(Parsed(record, record.id, location))
             except (ValueError, ValidationError) as exc:  # RecordError, NumberError ...
                 head = excerpt(doc.data[:600].decode("utf-8", "replace"))
                 out.append(Rejected(describe_error(exc), location, None, head))
+            else:
+                if prepare is None:
+                    out.append(Parsed(record, record.id, location))
+                else:  # not a rejection if it fails: the consumer's error, as in its process
+                    out.append(Prepared(prepare(record), record.id, location))
         if doc.stream_error:
             where = f"{path}: after document {doc.index} (line {doc.line})"
             out.append(InputFileError(f"{where} {doc.stream_error}; re-download the file"))
@@ -362,12 +387,22 @@ class _Shipped:
 
 
 def _work(
-    reader: XmlDocumentsReader, docs: list[Document], path: Path, dataset: str
+    reader: XmlDocumentsReader,
+    docs: list[Document],
+    path: Path,
+    dataset: str,
+    prepare: Prepare | None,
 ) -> list[Outcome | _Shipped]:
     """Worker-process side of :meth:`XmlDocumentsReader._parallel`."""
     global _worker_parser
     if _worker_parser is None:
         _worker_parser = make_parser()
+    if prepare is not None:  # prepared items are plain data already
+        return [
+            out
+            for doc in docs
+            for out in reader.outcomes(doc, _worker_parser, path, dataset, prepare)
+        ]
     return [
         _Shipped(
             type(out.record),

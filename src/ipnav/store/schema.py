@@ -6,7 +6,8 @@ Two layers:
   per (dataset, source key), with a content hash so that re-ingesting the
   same file is recognised as "unchanged";
 * ``patent`` holds the canonical record merged from all source rows that
-  share a ``match_key`` (country + number), plus derived tables
+  share a ``match_key`` (country + number) (JSON null in ``record`` when one
+  source row gives the publication: the record is that row's), plus derived tables
   (``patent_party``, ``patent_class``, ``patent_citation``) that searches,
   facets and analytics query without parsing JSON.
 
@@ -99,6 +100,8 @@ patent = Table(
     Column("family_id", String(64)),
     Column("claims_count", Integer),
     Column("sources", Text, nullable=False, default=""),  # datasets, comma-separated
+    # the merged record; JSON null where one source row gives the publication: its
+    # record is that row's (written once, see ipnav.store.patents)
     Column("record", JsonDoc, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("ix_patent_match_key", "match_key"),
