@@ -325,3 +325,13 @@ def test_reopen_and_schema_version(index, settings: Settings, records) -> None:
     meta.write_text(json.dumps({"schema_version": 0}), encoding="utf-8")
     with pytest.raises(LexicalIndexOutdated, match="ipnav index --rebuild"):
         LexicalIndex.open(settings)
+
+
+def test_matching_checks_candidates_against_a_query(index, records) -> None:
+    us = {r.id for r in records if r.country == "US"}
+    others = {r.id for r in records if r.country != "US"}
+    assert us and others
+    candidates = sorted(us)[:5] + sorted(others)[:5] + ["NOT-AN-ID"]
+    found = index.matching(SearchQuery(filters=Filters(countries=("US",))), candidates)
+    assert found == set(sorted(us)[:5])
+    assert index.matching(SearchQuery(), []) == set()

@@ -369,3 +369,23 @@ def test_dense_index_of_an_older_format_is_re_encoded(tmp_path, sample_data):
         assert LexicalIndex.open(settings).doc_ids(SearchQuery()) == ["US6985151B2"]
         assert orjson.loads(meta_path.read_bytes())["format"] != 1
         assert DenseIndex.open(settings).count() == 1
+
+
+def test_any_word_drops_function_words_and_cuts_chinese():
+    from ipnav.search.query.ast import Or, Phrase, Term
+    from ipnav.search.query.parser import parse_query
+    from ipnav.search.service import any_word
+    from ipnav.text.segment import Segmenter
+
+    seg = Segmenter()
+    node = any_word(parse_query('the use of a "membrane bioreactor" for sludge'), seg)
+    assert isinstance(node, Or)
+    assert Term("sludge") in node.children and Phrase(("membrane", "bioreactor")) in node.children
+    assert not {Term(w) for w in ("the", "of", "a", "for")} & set(node.children)
+    chinese = any_word(parse_query("一种锂电池负极材料的制备方法"), seg)
+    surfaces = {leaf.text for leaf in chinese.children}
+    assert {"锂电池", "负极", "材料"} <= surfaces and "的" not in surfaces
+    rare = any_word(parse_query(" ".join(f"w{i}x" for i in range(50))), seg, lambda k: 1.0, 8)
+    assert len(rare.children) == 8
+    only_stop = any_word(parse_query("the of"), seg)
+    assert only_stop == Or((Term("the"), Term("of")))

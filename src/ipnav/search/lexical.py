@@ -277,12 +277,29 @@ class LexicalIndex:
         """
         searcher = self._index.searcher()
         tantivy_query = self.query(query)
-        n = searcher.search(tantivy_query, limit=1, count=True).count
-        n = n if limit is None else min(n, limit)
-        if n == 0:
+        if limit is None:  # every match: count first, then fetch exactly that many
+            limit = searcher.search(tantivy_query, limit=1, count=True).count
+        if limit <= 0:
             return []
-        found = searcher.search(tantivy_query, limit=n, count=False)
+        found = searcher.search(tantivy_query, limit=limit, count=False)
         return [searcher.doc(address).get_first("id") for _, address in found.hits]
+
+    def matching(self, query: SearchQuery, ids: Iterable[str]) -> set[str]:
+        """Which of ``ids`` satisfy ``query`` (its tree and filters): one Tantivy query.
+
+        How another retriever's candidates are filtered without listing every
+        match of a broad filter (``--country US`` matches most of a corpus).
+        """
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
+            return set()
+        searcher = self._index.searcher()
+        among = tantivy.Query.term_set_query(self.schema, "id", wanted)
+        both = tantivy.Query.boolean_query(
+            [(tantivy.Occur.Must, self.query(query)), (tantivy.Occur.Must, among)]
+        )
+        found = searcher.search(both, limit=len(wanted), count=False)
+        return {searcher.doc(address).get_first("id") for _, address in found.hits}
 
     def facet_counts(
         self, query: SearchQuery, fields: Sequence[str], limit: int = 10

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from functools import lru_cache
 
 import tantivy
 
@@ -125,19 +126,31 @@ def class_terms(symbols: Iterable[str]) -> tuple[set[str], set[str], set[str]]:
     subclasses: set[str] = set()
     groups: set[str] = set()
     for text in symbols:
-        try:
-            symbol = parse_symbol(text)
-        except ClassificationError:
-            prefixes.add(text.upper())
-            continue
-        prefixes.add(symbol.compact)
-        for up in symbol.ancestors():
-            prefixes.add(prefix_term(up))
-            if up.level is Level.SUBCLASS:
-                subclasses.add(up.compact)
-            elif up.level is Level.MAIN_GROUP:
-                groups.add(prefix_term(up))
+        own, subclass, group = _symbol_terms(text)
+        prefixes.update(own)
+        subclasses.update(subclass)
+        groups.update(group)
     return prefixes, subclasses, groups
+
+
+@lru_cache(maxsize=200_000)
+def _symbol_terms(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """One symbol's terms; cached, since a corpus repeats a few thousand symbols
+    (parsing them per record was half of building a document)."""
+    try:
+        symbol = parse_symbol(text)
+    except ClassificationError:
+        return (text.upper(),), (), ()
+    prefixes = [symbol.compact]
+    subclasses: list[str] = []
+    groups: list[str] = []
+    for up in symbol.ancestors():
+        prefixes.append(prefix_term(up))
+        if up.level is Level.SUBCLASS:
+            subclasses.append(up.compact)
+        elif up.level is Level.MAIN_GROUP:
+            groups.append(prefix_term(up))
+    return tuple(prefixes), tuple(subclasses), tuple(groups)
 
 
 def prefix_term(symbol) -> str:

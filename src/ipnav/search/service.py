@@ -30,7 +30,7 @@ Paging has no cap: page ``n`` fetches ``offset + k`` candidates per retriever.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -40,15 +40,18 @@ from ipnav.model.record import PatentRecord
 from ipnav.search.base import Filters, Hit, SearchQuery
 from ipnav.search.dense import DenseIndex, dense_index_path
 from ipnav.search.encoders import make_encoder
-from ipnav.search.explain import Highlight, match_terms
+from ipnav.search.explain import Highlight, is_content, match_terms, words
 from ipnav.search.fusion import FusionMethod, fuse
 from ipnav.search.lexical import LexicalIndex
 from ipnav.search.query.ast import And, Node, Or, Phrase, Term, TextField, free_text
 from ipnav.search.query.parser import parse_query
 from ipnav.settings import Settings
 from ipnav.store.patents import PatentStore, match_key_of
+from ipnav.text.segment import Segmenter
 
 MIN_DEPTH = 100  # candidates each retriever contributes to a fused ranking
+RERANK_DEPTH = 1000  # best BM25 matches of an expert query the dense ranking re-orders
+MAX_ANY_WORDS = 32  # rarest content words of a plain query OR-ed for BM25
 
 
 class SearchMode(StrEnum):
@@ -110,9 +113,36 @@ def is_plain(node: Node) -> bool:
     return False
 
 
-def any_word(node: Node) -> Node:
-    """The OR of a plain query's words: BM25 ranks documents with more of them higher."""
-    return Or(node.children) if isinstance(node, And) else node
+def any_word(
+    node: Node,
+    segmenter: Segmenter,
+    idf: Callable[[str], float] | None = None,
+    limit: int = MAX_ANY_WORDS,
+) -> Node:
+    """The OR of a plain query's content words: BM25 ranks documents with more of them higher.
+
+    Function words (*the*, *of*, 的 ...) are dropped — they match nearly every
+    document, which costs time and ranks nothing; a Chinese run without spaces
+    is cut into its words, so that a pasted sentence is not one all-or-nothing
+    term; phrases are kept whole. Past ``limit`` words the rarest are kept.
+    """
+    children = node.children if isinstance(node, And) else (node,)
+    leaves: dict[Node, str] = {}  # leaf -> key its rarity is judged by
+    for child in children:
+        if isinstance(child, Term):
+            for key, surface in words(child.text, segmenter, query=True):
+                if is_content(key):
+                    leaves.setdefault(Term(surface, child.field), key)
+        else:
+            leaves.setdefault(child, "")
+    if not leaves:  # only function words: search them as typed
+        return Or(children) if len(children) > 1 else children[0]
+    chosen = list(leaves)
+    if len(chosen) > limit and idf is not None:
+        rare = sorted(chosen, key=lambda leaf: -idf(leaves[leaf]) if leaves[leaf] else -1e9)
+        keep = set(rare[:limit])
+        chosen = [leaf for leaf in chosen if leaf in keep]
+    return Or(tuple(chosen)) if len(chosen) > 1 else chosen[0]
 
 
 class SearchService:
@@ -171,8 +201,15 @@ class SearchService:
                     "(or search with --mode lexical)"
                 )
             mode = SearchMode.LEXICAL
-        lexical_query = replace(query, node=any_word(node)) if plain else query
-        counted = lexical_query if plain and mode is SearchMode.HYBRID else query
+        if plain:
+            ored = any_word(node, self.lexical.segmenter, self.lexical.idf)
+            lexical_query = replace(query, node=ored)
+        else:
+            lexical_query = query
+        # what "N matching" counts: every match of an expert query; for a plain query the
+        # documents holding all its words (counting any-word matches costs a scan of
+        # most of a large corpus and says little)
+        counted = query
 
         def ranking(n: int) -> list[Hit]:
             """The best ``n`` hits from rank 1."""
@@ -259,16 +296,37 @@ class SearchService:
         )
 
     def _dense(self, query: SearchQuery, depth: int, plain: bool) -> list[Hit]:
+        """The dense ranking, restricted to what the query and its filters allow.
+
+        * plain query, no filters: nearest neighbours over the whole corpus;
+        * expert query: the cosine re-ranks its best ``RERANK_DEPTH`` BM25
+          matches exactly (never a list of every match: a broad expert query
+          matches most of a corpus);
+        * plain query with filters: nearest neighbours fetched in growing
+          rounds, each round's candidates checked against the filters with one
+          Tantivy query (:meth:`LexicalIndex.matching`).
+        """
         assert self.dense is not None
+        dense = self.dense
         if not query.text.strip():
             return []
-        allowed = None
-        structural = not plain or not query.filters.empty
-        if structural:
-            # only documents that satisfy the Boolean query and the filters may rank
-            boolean = query if not plain else SearchQuery(filters=query.filters)
-            allowed = set(self.lexical.doc_ids(boolean))
-        return self.dense.search(query, depth, allowed=allowed)
+        vector = dense.encode_query(query.text)
+        exclude = query.filters.exclude_ids
+        if not plain:
+            candidates = self.lexical.doc_ids(query, limit=max(RERANK_DEPTH, depth))
+            return dense.search_vector(vector, depth, allowed=set(candidates))
+        if replace(query.filters, exclude_ids=()).empty:
+            return dense.search_vector(vector, depth, exclude_ids=exclude)
+        only_filters = SearchQuery(filters=query.filters)
+        size = dense.count()
+        fetch = min(size, 4 * depth)
+        while True:
+            near = dense.search_vector(vector, fetch, exclude_ids=exclude)
+            allowed = self.lexical.matching(only_filters, [hit.id for hit in near])
+            kept = [hit for hit in near if hit.id in allowed][:depth]
+            if len(kept) == depth or fetch >= size:
+                return [replace(hit, rank=i) for i, hit in enumerate(kept, start=1)]
+            fetch = min(size, fetch * 4)
 
     def export_ids(self, text: str, filters: Filters | None = None) -> list[str]:
         """Every id the query matches (Boolean meaning), best first, for exports."""
