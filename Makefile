@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export IPNAV_SAMPLE_DATA ?= $(abspath ../shared/data)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test check lint format install install-dev system-deps bench clean
+.PHONY: demo test check lint format install install-dev system-deps bench bench-search clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,9 +49,14 @@ format: install-dev
 ## make check: ruff and every test; run before each commit.
 check: lint test
 
-## make bench: the benchmarks under benchmarks/ (results go to benchmarks/RESULTS.md by hand).
+## make bench: the ingest benchmark (add --write to record it in benchmarks/RESULTS.md).
 bench: install-dev system-deps
 	$(BIN)/python scripts/tmp_postgres.py -- $(BIN)/python benchmarks/ingest.py
+
+## make bench-search: search quality (~15 min) and speed (demo + 1M replicated, ~1 h).
+bench-search: install-dev
+	$(BIN)/python benchmarks/search_quality.py --write
+	$(BIN)/python benchmarks/search_speed.py --write
 
 clean:
 	rm -rf .ipnav .pytest_cache .ruff_cache
