@@ -755,8 +755,32 @@ def demo(
         raise _fail(exc) from None
     out.print(f"[bold]{total:,}[/bold] patent records in {settings.resolved_database_url}")
     if serve:
-        out.print("the web app is not part of this version yet; stopping after loading")
+        _serve(settings, DEFAULT_HOST, DEFAULT_PORT)
     raise typer.Exit(0 if code == EXIT_REJECTED else code)
+
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    """Run the web app with uvicorn until interrupted, after printing its address."""
+    import uvicorn
+
+    from ipnav.web import create_app
+
+    shown = f"[{host}]" if ":" in host else host
+    out.print(f"serving ipnav at http://{shown}:{port}/ (API docs: /api/docs); Ctrl+C stops")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = DEFAULT_HOST,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = DEFAULT_PORT,
+) -> None:
+    """Serve the web portal and the REST API (/api/v1) on the data in IPNAV_HOME."""
+    _serve(_settings(), host, port)
 
 
 def main() -> None:

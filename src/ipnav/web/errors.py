@@ -1,0 +1,86 @@
+"""Errors of the web shell, and the one place where core errors become HTTP statuses.
+
+Every error has a stable ``code`` that scripts can test for. Under ``/api`` it is
+answered as JSON ``{"code", "message", "status"}``; pages get an error page in
+the user's language with the same facts. Nothing unexpected shows a stack trace.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ipnav.errors import IpnavError
+from ipnav.model.classification import ClassificationError
+from ipnav.model.numbers import NumberError
+from ipnav.search.lexical import LexicalIndexError, UnknownFacet
+from ipnav.search.prior_art import EmptyDisclosure, PatentNotFound
+from ipnav.search.query.parser import QuerySyntaxError
+from ipnav.search.service import DenseIndexUnavailable
+
+
+class WebError(IpnavError):
+    """A request the web shell itself refuses (bad parameter, unknown patent …)."""
+
+    status: int = 400
+    code: str = "bad_request"
+
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None):
+        super().__init__(message)
+        if status is not None:
+            self.status = status
+        if code is not None:
+            self.code = code
+
+
+class NotFound(WebError):
+    status = 404
+    code = "not_found"
+
+
+class ServiceUnavailable(WebError):
+    status = 503
+    code = "unavailable"
+
+
+@dataclass(frozen=True)
+class ErrorInfo:
+    status: int
+    code: str
+    message: str
+    position: int | None = None  # where in the query, for query_syntax
+
+
+#: Core error class -> (HTTP status, code), most specific first.
+CORE_ERRORS: tuple[tuple[type[Exception], int, str], ...] = (
+    (QuerySyntaxError, 400, "query_syntax"),
+    (PatentNotFound, 404, "not_found"),
+    (NumberError, 404, "not_found"),
+    (ClassificationError, 400, "bad_request"),
+    (EmptyDisclosure, 400, "empty_disclosure"),
+    (DenseIndexUnavailable, 409, "index_missing"),
+    (UnknownFacet, 400, "bad_request"),
+    (LexicalIndexError, 503, "index_missing"),
+)
+
+
+def error_info(exc: IpnavError) -> ErrorInfo:
+    """Status, code and message of an expected error."""
+    if isinstance(exc, WebError):
+        return ErrorInfo(exc.status, exc.code, str(exc))
+    for cls, status, code in CORE_ERRORS:
+        if isinstance(exc, cls):
+            position = exc.position if isinstance(exc, QuerySyntaxError) else None
+            return ErrorInfo(status, code, str(exc), position)
+    return ErrorInfo(400, "bad_request", str(exc))
+
+
+#: HTTP status -> code for errors raised by the framework (routing, validation).
+HTTP_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    422: "validation_error",
+    500: "internal_error",
+    503: "unavailable",
+}
