@@ -566,7 +566,7 @@ def search(
         return
     from ipnav.cli_render import render_facets, render_results
 
-    render_results(out, rows, total=result.total, mode=result.mode.value)
+    render_results(out, rows, total=result.total, mode=result.mode.value, plain=result.plain)
     render_facets(out, result.facets)
 
 

@@ -74,8 +74,15 @@ def render_class(console: Console, data: dict) -> None:
         )
 
 
-def render_results(console: Console, rows: list[dict], *, total: int | None, mode: str) -> None:
-    found = f"{total:,} matching" if total is not None else "nearest neighbours"
+def render_results(
+    console: Console, rows: list[dict], *, total: int | None, mode: str, plain: bool = False
+) -> None:
+    if total is None:
+        found = "nearest neighbours"
+    elif plain and mode == "hybrid":  # the count is of all-word matches; meaning adds more
+        found = f"{total:,} contain every word, ranked with the nearest in meaning"
+    else:
+        found = f"{total:,} matching"
     table = Table(title=f"{found} ({mode})", title_justify="left")
     table.add_column("#", justify="right")
     table.add_column("id", no_wrap=True)
