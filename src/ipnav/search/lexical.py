@@ -253,9 +253,15 @@ class LexicalIndex:
         """The best ``k`` hits after the first ``offset``, by BM25, best first."""
         if k <= 0:
             return []
+        return self.search_counted(query, k, offset, count=False)[0]
+
+    def search_counted(
+        self, query: SearchQuery, k: int, offset: int = 0, *, count: bool = True
+    ) -> tuple[list[Hit], int | None]:
+        """:meth:`search` and the number of matches, counted in the same pass."""
         searcher = self._index.searcher()
-        found = searcher.search(self.query(query), limit=k, offset=offset, count=False)
-        return [
+        found = searcher.search(self.query(query), limit=max(k, 1), offset=offset, count=count)
+        hits = [
             Hit(
                 id=searcher.doc(address).get_first("id"),
                 score=score,
@@ -264,6 +270,7 @@ class LexicalIndex:
             )
             for i, (score, address) in enumerate(found.hits, start=1)
         ]
+        return hits[: max(k, 0)], (found.count if count else None)
 
     def total(self, query: SearchQuery) -> int:
         """How many documents match ``query``."""

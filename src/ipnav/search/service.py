@@ -210,19 +210,27 @@ class SearchService:
         # documents holding all its words (counting any-word matches costs a scan of
         # most of a large corpus and says little)
         counted = query
+        known: dict[str, int | None] = {}  # the match count, where a search counted it
 
         def ranking(n: int) -> list[Hit]:
             """The best ``n`` hits from rank 1."""
             depth = max(MIN_DEPTH, n)
             if mode is SearchMode.LEXICAL:
-                return self.lexical.search(query, n)
+                hits, known["total"] = self.lexical.search_counted(query, n)
+                return hits
             if mode is SearchMode.DENSE:
                 return self._dense(query, depth, plain)[:n]
+            if plain:
+                lexical_hits = self.lexical.search(lexical_query, depth)
+                dense_hits = self._dense(query, depth, plain)
+            else:
+                # one pass: the best matches (the lexical list and what the cosine
+                # re-ranks) and their count
+                pool, known["total"] = self.lexical.search_counted(query, max(RERANK_DEPTH, depth))
+                lexical_hits = pool[:depth]
+                dense_hits = self._rerank(query, pool, depth)
             fused = fuse(
-                {
-                    "lexical": self.lexical.search(lexical_query, depth),
-                    "dense": self._dense(query, depth, plain),
-                },
+                {"lexical": lexical_hits, "dense": dense_hits},
                 method=FusionMethod.RRF,
                 weights=self.weights,
             )
@@ -231,14 +239,19 @@ class SearchService:
         if collapse_family:
             pairs = self._collapsed(ranking, offset, k)
         elif mode is SearchMode.LEXICAL:  # Tantivy pages itself
-            pairs = self._records(self.lexical.search(query, k, offset=offset))
+            hits, known["total"] = self.lexical.search_counted(query, k, offset)
+            pairs = self._records(hits)
         else:
             pairs = self._records(ranking(offset + k)[offset:])
         items = [
             self._item(record, hit, query.text if highlight else None, n)
             for record, hit, n in pairs
         ]
-        total = None if mode is SearchMode.DENSE else self.lexical.total(counted)
+        total = None
+        if mode is not SearchMode.DENSE:
+            total = known.get("total")
+            if total is None:
+                total = self.lexical.total(counted)
         counts = self.lexical.facet_counts(counted, facets, facet_limit) if facets else {}
         return SearchResult(
             query=query,
@@ -294,6 +307,14 @@ class SearchService:
         return ResultItem(
             record=record, hit=hit, matched_terms=matched, highlights=highlights, family_hits=n
         )
+
+    def _rerank(self, query: SearchQuery, pool: list[Hit], depth: int) -> list[Hit]:
+        """The dense ranking of an expert query: its best BM25 matches by cosine."""
+        assert self.dense is not None
+        if not query.text.strip() or not pool:
+            return []
+        vector = self.dense.encode_query(query.text)
+        return self.dense.search_vector(vector, depth, allowed={hit.id for hit in pool})
 
     def _dense(self, query: SearchQuery, depth: int, plain: bool) -> list[Hit]:
         """The dense ranking, restricted to what the query and its filters allow.
