@@ -46,6 +46,37 @@ class Settings(BaseSettings):
         ),
     )
 
+    secret_key: str | None = Field(
+        default=None,
+        description=(
+            "Key that signs the web session cookies (IPNAV_SECRET_KEY). Default: a random "
+            "key generated once and kept in IPNAV_HOME/secret_key."
+        ),
+    )
+
+    def resolved_secret_key(self) -> str:
+        """The configured key, else the one in ``home/secret_key`` (created on first use).
+
+        The file is written with mode 0600; all web workers on one data folder share it,
+        so sessions survive restarts.
+        """
+        if self.secret_key:
+            return self.secret_key
+        path = self.home / "secret_key"
+        if not path.exists():
+            import os
+            import secrets
+
+            self.home.mkdir(parents=True, exist_ok=True)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            except FileExistsError:  # another process made it first
+                pass
+            else:
+                with os.fdopen(fd, "w") as out:
+                    out.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()
+
     @property
     def resolved_database_url(self) -> str:
         """The configured URL, or the embedded SQLite file inside ``home``."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import itertools
+import re
 from pathlib import Path
 
 import pytest
@@ -47,8 +48,59 @@ def client(web_settings: Settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_cookies(client):
-    """Each test starts without the language cookie an earlier test set."""
+    """Each test starts logged out, without the cookies an earlier test set."""
     client.cookies.clear()
+    client.app.state.login_limiter.reset()
+
+
+PASSWORD = "test password 2026"
+#: One user per role of the role matrix (anonymous has none).
+ROLE_USERS = {
+    "member": "member@example.org",
+    "analyst": "analyst@example.org",
+    "institution_admin": "inst-admin@example.org",
+    "provincial_admin": "prov-admin@example.org",
+    "system_admin": "sys-admin@example.org",
+}
+
+
+@pytest.fixture(scope="session")
+def users(client) -> dict[str, str]:
+    """Role name -> e-mail of a stored user with that role (password :data:`PASSWORD`)."""
+    from ipnav.accounts import Role
+
+    accounts = client.app.state.accounts
+    for role, email in ROLE_USERS.items():
+        accounts.create_user(
+            email,
+            PASSWORD,
+            name=role.replace("_", " ").title(),
+            role=Role[role],
+            organisation="Test TISC",
+            organisation_kind="tisc",
+        )
+    return ROLE_USERS
+
+
+CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf(client, page: str = "/login") -> str:
+    """The session's CSRF token, as a form on ``page`` carries it."""
+    found = CSRF_INPUT.search(client.get(page).text)
+    assert found, f"no CSRF token in the form of {page}"
+    return found.group(1)
+
+
+def login(client, email: str, password: str = PASSWORD):
+    """Log ``client`` in through the login form; returns the response (303 on success)."""
+    client.cookies.clear()
+    token = csrf(client, "/login")
+    return client.post(
+        "/login",
+        data={"email": email, "password": password, "csrf_token": token},
+        follow_redirects=False,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -56,3 +108,13 @@ def records(client):
     """Every stored record, for picking real examples."""
     store = client.app.state.store
     return [store.get(patent_id) for patent_id in store.ids()]
+
+
+@pytest.fixture(name="csrf")
+def _csrf_fixture():
+    return csrf
+
+
+@pytest.fixture(name="login")
+def _login_fixture():
+    return login

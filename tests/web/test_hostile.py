@@ -33,7 +33,7 @@ def test_script_in_the_query_is_escaped(client):
     assert "&lt;script&gt;" in page.text and SCRIPT not in page.text
 
 
-def test_very_long_query_is_refused_cleanly(client):
+def test_very_long_query_is_refused_cleanly(client, csrf):
     long = "a" * 60_000  # httpx refuses URLs over 64 KiB; a 100k disclosure is posted below
     page = client.get("/search", params={"q": long})
     assert page.status_code == 400 and "2,000" in page.text
@@ -41,7 +41,9 @@ def test_very_long_query_is_refused_cleanly(client):
     assert api.status_code == 422 and api.json()["code"] == "validation_error"
     huge = client.post("/api/v1/prior-art", json={"text": "x " * 60_000})
     assert huge.status_code == 422
-    form = client.post("/prior-art", data={"text": "电池电极" * 25_001})
+    form = client.post(
+        "/prior-art", data={"csrf_token": csrf(client, "/prior-art"), "text": "电池电极" * 25_001}
+    )
     assert form.status_code == 422 and "<html" in form.text
 
 
@@ -85,8 +87,14 @@ def test_bad_parameters_are_4xx_pages(client, params):
     assert SCRIPT not in page.text
 
 
-def test_hostile_prior_art_form(client):
-    page = client.post("/prior-art", data={"text": SCRIPT + " membrane bioreactor"})
+def test_hostile_prior_art_form(client, csrf):
+    page = client.post(
+        "/prior-art",
+        data={"csrf_token": csrf(client, "/prior-art"), "text": SCRIPT + " membrane bioreactor"},
+    )
     assert page.status_code == 200 and SCRIPT not in page.text
-    bad_id = client.post("/prior-art", data={"id": "'; DROP TABLE patent; --"})
+    bad_id = client.post(
+        "/prior-art",
+        data={"csrf_token": csrf(client, "/prior-art"), "id": "'; DROP TABLE patent; --"},
+    )
     assert bad_id.status_code in (400, 404) and "DROP TABLE" in bad_id.text

@@ -139,19 +139,23 @@ def test_unknown_patent_is_a_404_page(client):
     assert "Not found" in page.text
 
 
-def test_prior_art_form_returns_explained_hits(client, records):
+def test_prior_art_form_returns_explained_hits(client, records, csrf):
     disclosure = (
         "一种信号的发送方法，基站在子帧中为多个用户设备配置参考信号的符号和数据的符号，"
         "并向用户设备发送配置信息。"
     )
     form = client.get("/prior-art")
     assert form.status_code == 200 and 'method="post"' in form.text
-    page = client.post("/prior-art", data={"text": disclosure})
+    page = client.post(
+        "/prior-art", data={"csrf_token": csrf(client, "/prior-art"), "text": disclosure}
+    )
     assert page.status_code == 200
     assert "命中词" in page.text and "最相近段落" in page.text and "得分构成" in page.text
     assert page.text.count('class="hit"') >= 3
     assert "<mark>" in page.text
-    empty = client.post("/prior-art", data={"text": "   "})
+    empty = client.post(
+        "/prior-art", data={"csrf_token": csrf(client, "/prior-art"), "text": "   "}
+    )
     assert empty.status_code == 400
 
 

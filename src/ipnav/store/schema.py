@@ -148,3 +148,58 @@ patent_citation = Table(
 )
 
 DERIVED_TABLES = (patent_party, patent_class, patent_citation)
+
+# -- accounts (ipnav.accounts): organisations, users, API tokens, audit log ----
+
+organisation = Table(
+    "organisation",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("kind", String(32), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+app_user = Table(  # "user" is reserved in PostgreSQL
+    "app_user",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("email", String(320), nullable=False, unique=True),  # stored lower-cased
+    Column("display_name", String(200), nullable=False),
+    Column(
+        "organisation_id", Integer, ForeignKey("organisation.id", ondelete="SET NULL"), index=True
+    ),
+    Column("role", String(32), nullable=False),
+    Column("password_hash", String(256), nullable=False),  # argon2id, PHC string
+    Column("failed_logins", Integer, nullable=False, default=0),
+    Column("locked_until", DateTime(timezone=True)),
+    Column("language", String(8), nullable=False, default="zh"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_login_at", DateTime(timezone=True)),
+)
+
+api_token = Table(
+    "api_token",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),  # sha256 hex of the secret
+    Column("prefix", String(16), nullable=False),  # shown to the user to tell tokens apart
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_used_at", DateTime(timezone=True)),
+    Column("revoked_at", DateTime(timezone=True)),
+    Index("ix_api_token_user", "user_id"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(320)),  # email of who acted; NULL for the system / anonymous
+    Column("action", String(64), nullable=False),
+    Column("target", String(320)),
+    Column("details", JsonDoc),
+    Index("ix_audit_log_at", "at"),
+)

@@ -7,14 +7,14 @@ from typing import Any
 from fastapi import APIRouter
 
 from ipnav.web.api_search import ERRORS
-from ipnav.web.deps import CurrentUser, Store
+from ipnav.web.deps import Public, Store
 from ipnav.web.patents import find_patent
 
 router = APIRouter(prefix="/api/v1", tags=["patents"])
 
 
 @router.get("/patents/{number:path}", responses=ERRORS)
-def api_patent(number: str, store: Store, user: CurrentUser) -> dict[str, Any]:
+def api_patent(number: str, store: Store, user: Public) -> dict[str, Any]:
     """The canonical record of a patent, found by id, publication or application number."""
     record, others = find_patent(store, number)
     data = record.model_dump(mode="json")

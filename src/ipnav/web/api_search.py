@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, model_validator
 
 from ipnav.search.service import SearchMode
-from ipnav.web.deps import CurrentUser, PriorArt, Search
+from ipnav.web.deps import PriorArt, Public, Search
 from ipnav.web.errors import WebError
 from ipnav.web.params import (
     MAX_DISCLOSURE_CHARS,
@@ -59,7 +59,7 @@ def result_row(item: Any) -> dict[str, Any]:
 @router.get("/search", responses=ERRORS)
 def api_search(
     service: Search,
-    user: CurrentUser,
+    user: Public,
     q: Annotated[str, Query(max_length=MAX_QUERY_CHARS, description="Words or expert query")],
     top: Annotated[int, Query(ge=1, le=100)] = 10,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
@@ -123,7 +123,7 @@ class PriorArtRequest(BaseModel):
 
 
 @router.post("/prior-art", responses=ERRORS)
-def api_prior_art(body: PriorArtRequest, searcher: PriorArt, user: CurrentUser) -> dict[str, Any]:
+def api_prior_art(body: PriorArtRequest, searcher: PriorArt, user: Public) -> dict[str, Any]:
     """Prior art for a disclosure or a stored patent, each hit explained."""
     if body.id is not None:
         before = body.before if body.before is not None else "priority"

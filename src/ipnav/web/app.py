@@ -10,31 +10,41 @@ elsewhere.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import BaseRoute
 
 from ipnav import __version__
 from ipnav.errors import IpnavError
 from ipnav.settings import Settings
-from ipnav.web import api_patents, api_search, patents, prior_art, search
+from ipnav.web import admin, api_patents, api_search, auth, docs, patents, prior_art, search
 from ipnav.web.errors import HTTP_CODES, ErrorInfo, error_info
 from ipnav.web.i18n import COOKIE, choose_language, normalise
 from ipnav.web.render import Pages
+from ipnav.web.security import RateLimiter, SecurityHeaders
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
 API_PREFIX = "/api/"
+SESSION_COOKIE = "ipnav_session"
+SESSION_SECONDS = 8 * 3600  # a working day; the cookie is signed, not stored server-side
+LOGIN_ATTEMPTS_PER_MINUTE = 10
+#: Routes the framework adds, not declared through ``ipnav.web.deps.require``: all public.
+FRAMEWORK_ROUTES = frozenset({"/static", "/api/v1/openapi.json"})
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    from ipnav.accounts import Accounts
     from ipnav.model.schemes import load_scheme
     from ipnav.search.service import SearchService
     from ipnav.store.patents import PatentStore
@@ -42,6 +52,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     store = PatentStore.open(settings)
     app.state.store = store
+    app.state.accounts = Accounts(store.engine)
     app.state.search, app.state.search_error = None, None
     try:
         app.state.search = SearchService.open(settings, store)
@@ -68,15 +79,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="Patent search and IP public-service API (专利检索与知识产权公共服务).",
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,  # served by web/docs.py, with its own CSP
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
-    app.state.settings = settings or Settings()
+    settings = settings or Settings()
+    app.state.settings = settings
     app.state.pages = Pages()
+    app.state.login_limiter = RateLimiter(LOGIN_ATTEMPTS_PER_MINUTE, 60.0)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (search, patents, prior_art, api_search, api_patents):
+    for module in (search, patents, prior_art, auth, admin, api_search, api_patents, docs):
         app.include_router(module.router)
+    app.include_router(auth.api_router)
 
     @app.middleware("http")
     async def language(request: Request, call_next) -> Response:
@@ -86,6 +100,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         request.state.lang_from_query = normalise(asked) is not None
         return await call_next(request)
+
+    # Added last, so outermost: the headers are on every response, errors included.
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.resolved_secret_key(),
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_SECONDS,
+        same_site="lax",
+        https_only=False,  # set Secure behind TLS via the reverse proxy
+    )
+    app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(IpnavError)
     async def expected_error(request: Request, exc: IpnavError) -> Response:
@@ -116,12 +141,38 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _error_response(request: Request, info: ErrorInfo) -> Response:
+    headers: dict[str, str] = {}
+    if info.retry_after is not None:
+        headers["Retry-After"] = str(info.retry_after)
     if request.url.path.startswith(API_PREFIX) or request.url.path == "/api":
         body = {"code": info.code, "message": info.message, "status": info.status}
         if info.position is not None:
             body["position"] = info.position
-        return JSONResponse(body, status_code=info.status)
+        if info.status == 401:
+            headers["WWW-Authenticate"] = "Bearer"
+        return JSONResponse(body, status_code=info.status, headers=headers)
+    if info.code == "login_required":
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
     pages: Pages = request.app.state.pages
     if not hasattr(request.state, "lang"):
         request.state.lang = "zh"
-    return pages.render(request, "error.html", {"error": info}, status=info.status)
+    response = pages.render(request, "error.html", {"error": info}, status=info.status)
+    response.headers.update(headers)
+    return response
+
+
+def walk_routes(app: FastAPI) -> Iterator[tuple[str, BaseRoute]]:
+    """``(effective path, route)`` of every route, looking into included routers.
+
+    FastAPI ≥ 0.16x keeps included routers as branches of ``app.routes``
+    (``iter_route_contexts`` flattens them); older versions copy the routes in.
+    """
+    try:
+        from fastapi.routing import iter_route_contexts
+    except ImportError:  # older FastAPI: app.routes is already flat
+        for route in app.routes:
+            yield getattr(route, "path", ""), route
+        return
+    for context in iter_route_contexts(app.routes):
+        yield context.path or "", context.original_route

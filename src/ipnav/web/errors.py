@@ -9,6 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ipnav.accounts.errors import (
+    AccountLocked,
+    DuplicateEmail,
+    InvalidCredentials,
+    InvalidToken,
+    NotAllowed,
+    UnknownRole,
+    UnknownUser,
+    WeakPassword,
+)
 from ipnav.errors import IpnavError
 from ipnav.model.classification import ClassificationError
 from ipnav.model.numbers import NumberError
@@ -48,6 +58,7 @@ class ErrorInfo:
     code: str
     message: str
     position: int | None = None  # where in the query, for query_syntax
+    retry_after: int | None = None  # seconds, for too_many_requests
 
 
 #: Core error class -> (HTTP status, code), most specific first.
@@ -60,13 +71,21 @@ CORE_ERRORS: tuple[tuple[type[Exception], int, str], ...] = (
     (DenseIndexUnavailable, 409, "index_missing"),
     (UnknownFacet, 400, "bad_request"),
     (LexicalIndexError, 503, "index_missing"),
+    (AccountLocked, 423, "account_locked"),
+    (InvalidCredentials, 401, "invalid_credentials"),
+    (InvalidToken, 401, "invalid_token"),
+    (WeakPassword, 400, "weak_password"),
+    (NotAllowed, 403, "forbidden"),
+    (DuplicateEmail, 409, "conflict"),
+    (UnknownUser, 404, "not_found"),
+    (UnknownRole, 400, "bad_request"),
 )
 
 
 def error_info(exc: IpnavError) -> ErrorInfo:
     """Status, code and message of an expected error."""
     if isinstance(exc, WebError):
-        return ErrorInfo(exc.status, exc.code, str(exc))
+        return ErrorInfo(exc.status, exc.code, str(exc), None, getattr(exc, "retry_after", None))
     for cls, status, code in CORE_ERRORS:
         if isinstance(exc, cls):
             position = exc.position if isinstance(exc, QuerySyntaxError) else None
@@ -77,10 +96,13 @@ def error_info(exc: IpnavError) -> ErrorInfo:
 #: HTTP status -> code for errors raised by the framework (routing, validation).
 HTTP_CODES = {
     400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
     413: "too_large",
     422: "validation_error",
+    429: "too_many_requests",
     500: "internal_error",
     503: "unavailable",
 }

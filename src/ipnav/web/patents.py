@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse
 
 from ipnav.model.record import PatentRecord
 from ipnav.store.patents import PatentStore
-from ipnav.web.deps import CurrentUser, PagesDep, Store
+from ipnav.web.deps import PagesDep, Public, Store
 from ipnav.web.errors import NotFound, WebError
 from ipnav.web.views import claim_sets, class_views, prefer
 
@@ -31,7 +31,7 @@ def find_patent(store: PatentStore, number: str) -> tuple[PatentRecord, list[Pat
 
 @router.get("/patent/{number:path}", response_class=HTMLResponse)
 def patent_page(
-    request: Request, number: str, pages: PagesDep, store: Store, user: CurrentUser
+    request: Request, number: str, pages: PagesDep, store: Store, user: Public
 ) -> HTMLResponse:
     record, others = find_patent(store, number)
     lang = request.state.lang

@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from ipnav.errors import IpnavError
 from ipnav.search.prior_art import PriorArtSearch
-from ipnav.web.deps import CurrentUser, PagesDep, PriorArt
+from ipnav.web.deps import Csrf, PagesDep, PriorArt, Public
 from ipnav.web.errors import error_info
 from ipnav.web.params import MAX_DISCLOSURE_CHARS
 from ipnav.web.views import result_view
@@ -40,7 +40,7 @@ def _status(context: dict) -> int:
 
 @router.get("/prior-art", response_class=HTMLResponse)
 def prior_art_form(
-    request: Request, pages: PagesDep, searcher: PriorArt, user: CurrentUser, id: str = ""
+    request: Request, pages: PagesDep, searcher: PriorArt, user: Public, id: str = ""
 ) -> HTMLResponse:
     context: dict = {"text": "", "patent_id": id}
     if id.strip():
@@ -51,9 +51,10 @@ def prior_art_form(
 @router.post("/prior-art", response_class=HTMLResponse)
 def prior_art_results(
     request: Request,
+    user: Public,
+    _csrf: Csrf,
     pages: PagesDep,
     searcher: PriorArt,
-    user: CurrentUser,
     text: Annotated[str, Form(max_length=MAX_DISCLOSURE_CHARS)] = "",
     id: Annotated[str, Form(max_length=200)] = "",
 ) -> HTMLResponse:

@@ -20,7 +20,9 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ipnav import __version__
+from ipnav.accounts import ANONYMOUS, Role
 from ipnav.web.i18n import COOKIE, LANGUAGES, babel_locale, load_translations
+from ipnav.web.security import csrf_token
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
@@ -44,7 +46,7 @@ def _environment(lang: str) -> Environment:
 
     env.filters["number"] = number
     env.filters["date"] = date
-    env.globals.update(lang=lang, languages=list(LANGUAGES), version=__version__)
+    env.globals.update(lang=lang, languages=list(LANGUAGES), version=__version__, roles=Role)
     return env
 
 
@@ -61,7 +63,8 @@ class Pages:
         template = self.environments[lang].get_template(name)
         html = template.render(
             request=request,
-            user=getattr(request.state, "user", None),
+            user=getattr(request.state, "user", None) or ANONYMOUS,
+            csrf_token=lambda: csrf_token(request),
             here=lambda **changes: link(request, **changes),
             **(context or {}),
         )

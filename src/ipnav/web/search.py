@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 
 from ipnav.search.query.parser import QuerySyntaxError
 from ipnav.search.service import SearchMode
-from ipnav.web.deps import CurrentUser, PagesDep, Search, Store
+from ipnav.web.deps import PagesDep, Public, Search, Store
 from ipnav.web.params import MAX_OFFSET, PAGE_FACETS, PAGE_SIZE, check_query, filters_from
 from ipnav.web.views import result_view
 
@@ -17,7 +17,7 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, pages: PagesDep, store: Store, user: CurrentUser) -> HTMLResponse:
+def home(request: Request, pages: PagesDep, store: Store, user: Public) -> HTMLResponse:
     return pages.render(request, "home.html", {"count": store.count()})
 
 
@@ -26,7 +26,7 @@ def search_page(
     request: Request,
     pages: PagesDep,
     service: Search,
-    user: CurrentUser,
+    user: Public,
     q: str = "",
     page: Annotated[int, Query(ge=1, le=MAX_OFFSET // PAGE_SIZE)] = 1,
     mode: SearchMode = SearchMode.HYBRID,
