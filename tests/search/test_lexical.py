@@ -335,3 +335,15 @@ def test_matching_checks_candidates_against_a_query(index, records) -> None:
     found = index.matching(SearchQuery(filters=Filters(countries=("US",))), candidates)
     assert found == set(sorted(us)[:5])
     assert index.matching(SearchQuery(), []) == set()
+
+
+def test_tac_field_of_chinese_records_reuses_each_parts_cut(index, records) -> None:
+    """A Chinese word of a title or abstract is found through TAC exactly as through TA."""
+    zh = [r for r in records if r.title.get("zh")]
+    assert zh
+    found = 0
+    for word in ("系统", "方法", "装置"):
+        in_ta = ids(index, Term(word, TextField.TITLE_ABSTRACT))
+        assert ids(index, Term(word, TextField.TEXT)) >= in_ta
+        found += len(in_ta)
+    assert found > 0

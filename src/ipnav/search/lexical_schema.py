@@ -160,12 +160,36 @@ def prefix_term(symbol) -> str:
     return symbol.compact
 
 
-def _add_tokens(doc: tantivy.Document, field: str, text: str, segmenter: Segmenter) -> None:
-    tokens = [
-        tantivy.Token(token, start, start, end) for token, start, end in segmenter.positioned(text)
-    ]
+Positioned = list[tuple[str, int, int]]
+
+
+def _add_tokens(
+    doc: tantivy.Document,
+    field: str,
+    text: str,
+    segmenter: Segmenter,
+    positioned: Positioned | None = None,
+) -> Positioned:
+    """Add ``text`` cut by ``segmenter`` (or its given cut); returns the cut for reuse."""
+    if positioned is None:
+        positioned = segmenter.positioned(text)
+    tokens = [tantivy.Token(token, start, start, end) for token, start, end in positioned]
     if tokens:
         doc.add_pre_tokenized_text(field, tantivy.PreTokenizedString(normalize(text), tokens))
+    return positioned
+
+
+def _joined(parts: list[tuple[str, Positioned]]) -> tuple[str, Positioned]:
+    """Texts joined by newlines with their cuts shifted: segmenting once per part."""
+    texts: list[str] = []
+    tokens: Positioned = []
+    at = 0
+    for text, cut in parts:
+        norm = normalize(text)
+        texts.append(norm)
+        tokens += [(token, start + at, end + at) for token, start, end in cut]
+        at += len(norm) + 1
+    return "\n".join(texts), tokens
 
 
 def _texts(record: PatentRecord, part: str) -> dict[str, str]:
@@ -184,21 +208,28 @@ def to_document(record: PatentRecord, segmenter: Segmenter) -> tantivy.Document:
     doc.add_text("match_key", match_key_of(record))
     if record.application_number:
         doc.add_text("application_key", record.application_number)
-    combined: dict[str, list[str]] = {"zh": [], "en": []}
+    combined_zh: list[tuple[str, Positioned]] = []
+    combined_en: list[str] = []
     for part in TEXT_PARTS:
         for lang, text in _texts(record, part).items():
             if not text:
                 continue
-            family = "zh" if lang in CJK_LANGUAGES else "en"
-            if family == "zh":
-                _add_tokens(doc, f"{part}_zh", text, segmenter)
+            if lang in CJK_LANGUAGES:
+                cut = _add_tokens(doc, f"{part}_zh", text, segmenter)
+                if part in COMBINED_PARTS:
+                    combined_zh.append((text, cut))
             else:
                 doc.add_text(f"{part}_en", text)
-            if part in COMBINED_PARTS:
-                combined[family].append(text)
-    if combined["zh"]:
-        _add_tokens(doc, "text_zh", "\n".join(combined["zh"]), segmenter)
-    for text in combined["en"]:
+                if part in COMBINED_PARTS:
+                    combined_en.append(text)
+    if combined_zh:
+        text, cut = _joined(combined_zh)
+        if cut:
+            doc.add_pre_tokenized_text(
+                "text_zh",
+                tantivy.PreTokenizedString(text, [tantivy.Token(t, s, s, e) for t, s, e in cut]),
+            )
+    for text in combined_en:
         doc.add_text("text_en", text)  # values of one field: one BM25 length, one tf
     applicants = [party.normalized_name or party.name for party in record.applicants]
     inventors = [person.name for person in record.inventors]
