@@ -19,8 +19,6 @@ import datetime as dt
 import gzip
 import json
 import os
-import platform
-import subprocess
 import sys
 import time
 from collections import Counter
@@ -153,19 +151,6 @@ def speed(data: Path) -> str:
     )
 
 
-def machine() -> str:
-    try:
-        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
-        model = next(
-            (line.split(":", 1)[1].strip() for line in lscpu.splitlines() if "Model name" in line),
-            platform.processor(),
-        )
-    except OSError:
-        model = platform.processor()
-    system = " ".join(platform.uname())
-    return f"{model}, {os.cpu_count()} CPUs; {system}; Python {sys.version.split()[0]}"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -180,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
     body = report(load_fixture()) + "\n\n" + speed(args.data)
     print(body)
     if args.write:
-        from results_file import write_section
+        from results_file import machine, write_section
 
         header = [
             "## Applicant types (`ipnav.model.applicants.classify_applicant`)",

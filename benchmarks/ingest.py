@@ -21,7 +21,6 @@ import datetime as dt
 import gzip
 import json
 import os
-import platform
 import re
 import resource
 import subprocess
@@ -30,7 +29,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from results_file import write_section
+from results_file import machine, sample_data, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,10 +44,6 @@ JSONL_CORPORA = [
     "cn_cnki_sample_with_claims/cn_cnki_materials_chemistry_2018.jsonl.gz",
 ]
 XML_COPIES = 250  # x 8 ICE documents = 2,000 documents with claims, descriptions, citations
-
-
-def sample_data() -> Path:
-    return Path(os.environ.get("IPNAV_SAMPLE_DATA", ROOT.parent / "shared" / "data"))
 
 
 def build_weekly_xml(target: Path) -> int:
@@ -126,18 +121,6 @@ def run_child(path: Path, format: str, backend: str, url: str | None, store: boo
     ]
     done = subprocess.run(args, capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
 
 
 def main() -> int:

@@ -63,8 +63,6 @@ import datetime as dt
 import gzip
 import json
 import math
-import os
-import platform
 import random
 import re
 import shutil
@@ -76,7 +74,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-from results_file import write_section
+from results_file import machine, sample_data, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMAND = ".venv/bin/python benchmarks/search_quality.py --write"
@@ -93,25 +91,9 @@ MIN_SUBCLASS_DOCS = 20
 METRICS = ("R@10", "R@100", "MAP", "nDCG@10", "PRES@100")
 
 
-def sample_data() -> Path:
-    return Path(os.environ.get("IPNAV_SAMPLE_DATA", ROOT.parent / "shared" / "data"))
-
-
 def read_jsonl(path: Path) -> list[dict]:
     with gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else path.open() as f:
         return [json.loads(line) for line in f if line.strip()]
-
-
-def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
 def revision() -> str:

@@ -48,7 +48,6 @@ import gc
 import json
 import math
 import os
-import platform
 import re
 import resource
 import shutil
@@ -59,7 +58,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
-from results_file import write_section
+from results_file import machine, sample_data, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMAND = ".venv/bin/python benchmarks/search_speed.py"
@@ -131,27 +130,6 @@ def rss_mib() -> tuple[float, float]:
     status = Path("/proc/self/status").read_text()
     current = int(re.search(r"VmRSS:\s+(\d+)", status)[1]) / 1024
     return current, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        mem = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text())[1])
-        memory = f", {mem / 2**20:.0f} GiB RAM"
-    except (OSError, TypeError):
-        memory = ""
-    return (
-        f"{cpu}, {os.cpu_count()} cores{memory}, Python {platform.python_version()}, "
-        f"{platform.system()} {platform.release()}"
-    )
-
-
-def sample_data() -> Path:
-    return Path(os.environ.get("IPNAV_SAMPLE_DATA", ROOT.parent / "shared" / "data"))
 
 
 def settings_for(home: Path):
