@@ -347,13 +347,17 @@ def match_terms(
     *,
     segmenter: Segmenter | None = None,
     idf: Callable[[str], float] | None = None,
+    terms: dict[str, str] | None = None,
 ) -> tuple[dict[str, tuple[str, ...]], dict[str, Highlight]]:
     """The query words ``record`` holds per field, and its title / abstract highlighted.
 
     The cheap part of :func:`explain` (no encoder): what a result list shows.
+    ``terms`` is ``query_terms(query_text)`` where the caller has it (one page of
+    results segments its query once).
     """
     seg = segmenter or _default_segmenter()
-    return _matches(record, query_terms(query_text, seg), seg, idf)
+    wanted = terms if terms is not None else query_terms(query_text, seg)
+    return _matches(record, wanted, seg, idf)
 
 
 def _default_weight(key: str) -> float:

@@ -42,7 +42,7 @@ from ipnav.errors import IpnavError
 from ipnav.model.record import PatentRecord
 from ipnav.search.base import Filters, Hit, SearchQuery
 from ipnav.search.encoders import Encoder, HashingEncoder, estimate_tokens
-from ipnav.search.explain import Explanation, explain_many, is_content, query_terms, words
+from ipnav.search.explain import Explanation, explain_many, is_content, words
 from ipnav.search.fusion import FusionMethod, fuse
 from ipnav.search.query.ast import Node, NumberField, NumberMatch, Or, Term, TextField
 from ipnav.search.service import SearchMode, SearchService
@@ -233,10 +233,10 @@ class PriorArtSearch:
     def _counted(self, text: str) -> dict[str, int]:
         """``surface -> uses`` of the content words kept, in the disclosure's order."""
         lexical = self.service.lexical
-        uses = Counter(
-            key for key, _ in words(text, lexical.segmenter, query=True) if is_content(key)
-        )
-        wanted = query_terms(text, lexical.segmenter)
+        found = words(text, lexical.segmenter, query=True)
+        content = [(key, surface) for key, surface in found if is_content(key)]
+        uses = Counter(key for key, _ in content)
+        wanted = dict(content)  # what query_terms gives, from the one segmentation
         if len(wanted) > self.max_terms:
             keep = set(sorted(wanted, key=lambda key: -lexical.idf(key))[: self.max_terms])
             wanted = {key: surface for key, surface in wanted.items() if key in keep}

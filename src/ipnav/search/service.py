@@ -40,7 +40,7 @@ from ipnav.model.record import PatentRecord
 from ipnav.search.base import Filters, Hit, SearchQuery
 from ipnav.search.dense import DenseIndex, dense_index_path
 from ipnav.search.encoders import make_encoder
-from ipnav.search.explain import Highlight, is_content, match_terms, words
+from ipnav.search.explain import Highlight, is_content, match_terms, query_terms, words
 from ipnav.search.fusion import FusionMethod, fuse
 from ipnav.search.lexical import LexicalIndex
 from ipnav.search.query.ast import And, Node, Or, Phrase, Term, TextField, free_text
@@ -243,10 +243,10 @@ class SearchService:
             pairs = self._records(hits)
         else:
             pairs = self._records(ranking(offset + k)[offset:])
-        items = [
-            self._item(record, hit, query.text if highlight else None, n)
-            for record, hit, n in pairs
-        ]
+        terms = None
+        if highlight and query.text.strip():
+            terms = query_terms(query.text, self.lexical.segmenter)
+        items = [self._item(record, hit, query.text, terms, n) for record, hit, n in pairs]
         total = None
         if mode is not SearchMode.DENSE:
             total = known.get("total")
@@ -298,11 +298,13 @@ class SearchService:
             for i, (key, (record, hit)) in enumerate(families, start=1)
         ]
 
-    def _item(self, record: PatentRecord, hit: Hit, text: str | None, n: int) -> ResultItem:
-        if not text or not text.strip():
+    def _item(
+        self, record: PatentRecord, hit: Hit, text: str, terms: dict[str, str] | None, n: int
+    ) -> ResultItem:
+        if terms is None:  # highlighting off, or nothing typed to highlight
             return ResultItem(record=record, hit=hit, family_hits=n)
         matched, highlights = match_terms(
-            text, record, segmenter=self.lexical.segmenter, idf=self.lexical.idf
+            text, record, segmenter=self.lexical.segmenter, idf=self.lexical.idf, terms=terms
         )
         return ResultItem(
             record=record, hit=hit, matched_terms=matched, highlights=highlights, family_hits=n
