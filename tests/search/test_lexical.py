@@ -280,6 +280,7 @@ def test_facet_counts_equal_python_counts(index, records) -> None:
 
 def test_bm25_top_hit_agrees_with_bm25s(index, records) -> None:
     import bm25s  # a dev dependency: a missing one must fail, not skip
+
     # the index's document order: BM25 statistics count every document
     corpus_ids = [r.id for r in records]
     corpus = [EN.analyze(r.abstract.get("en", "")) or ["\x00"] for r in records]
