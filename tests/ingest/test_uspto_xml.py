@@ -15,10 +15,10 @@ from lxml import etree
 from ipnav.ingest.base import InputFileError, Parsed, Prepared, Rejected
 from ipnav.ingest.uspto_aps import UsptoApsReader
 from ipnav.ingest.uspto_documents import PARALLEL_MIN_BYTES
-from ipnav.ingest.uspto_fields import uspc_symbol
+from ipnav.ingest.uspto_fields import parse_date, uspc_symbol
 from ipnav.ingest.uspto_pap import UsptoPapReader
 from ipnav.ingest.uspto_sgml import UsptoSgmlReader
-from ipnav.ingest.uspto_text import blocks_text
+from ipnav.ingest.uspto_text import blocks_text, has_entity_refs
 from ipnav.ingest.uspto_xml import UsptoXmlReader, sniff
 from ipnav.model.record import LegalStatus
 from ipnav.store.patents import stored_form
@@ -302,6 +302,44 @@ def test_blocks_text_marks_paragraphs_lines_and_cells_without_changing_the_tree(
     text = blocks_text(section, drop=("number",))
     assert text == "FIELD\n\nOne bold text.\n\nTable:\na b\nc\n\nKept\nfirst\nsecond"
     assert etree.tostring(section) == before
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"<p>&#x3bc;m &#181; AT&amp;T &lt;b&gt; &quot;x&quot; &apos;</p>", False),
+        (b"<p>&#x201c;quoted&#x201d; then &ldquo;quoted&rdquo;</p>", True),
+        (b"<p>&amp;&lgr;</p>", True),  # ISO Greek, after a predefined one
+        (b"<p>&_x;</p>", True),
+        (b"<p>5 &#x3c; 6 &", False),  # '&' as the last byte
+        (b"<p>no references</p>", False),
+    ],
+)
+def test_entity_references_are_told_from_character_references(data: bytes, expected: bool) -> None:
+    assert has_entity_refs(data) is expected
+
+
+def test_dtd_entities_in_ice_documents_become_characters(sample_data: Path, tmp_path: Path) -> None:
+    doc = raw(sample_data, "xml2014/US08930553.xml.gz")
+    assert not has_entity_refs(doc)
+    doc = doc.replace(
+        b"Processing mid-dialog SIP messages",
+        b"Processing &ldquo;mid-dialog&rdquo; SIP messages",
+        1,
+    )
+    path = tmp_path / "one.xml"
+    path.write_bytes(doc)
+    [record] = records(read_all(path))
+    assert record.abstract["en"].startswith("Processing “mid-dialog” SIP messages")
+
+
+def test_dates() -> None:
+    for _ in range(2):  # parsed once, then from the cache: the same answers
+        assert parse_date("20050222") == dt.date(2005, 2, 22)
+        assert parse_date("19820200") is None  # day unknown
+        assert parse_date("20050230") is None  # no such day
+        assert parse_date("2005022") is None
+        assert parse_date(None) is None
 
 
 def test_truncated_file_yields_the_good_documents_then_names_the_line(

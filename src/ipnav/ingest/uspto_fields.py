@@ -31,6 +31,12 @@ def parse_date(text: str | None) -> dt.date | None:
     """A YYYYMMDD date; None when missing or partial (``19820200``)."""
     if not text or len(text) != 8 or not text.isdigit():
         return None
+    return _date(text)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _date(text: str) -> dt.date | None:
+    # cached: a weekly file's citations give the same few thousand dates again and again
     try:
         return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
     except ValueError:

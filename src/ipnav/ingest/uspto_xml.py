@@ -333,7 +333,7 @@ def _citations(refs: etree._Element | None) -> tuple[list[dict[str, Any]], list[
             cited.append(citation_fields(pending, _CITED_BY.get(category, category or None)))
             pending = None
         if tag == "patcit":
-            pending = _ids(el.find("document-id"))
+            pending = _ids(next(el.iterchildren("document-id"), None))
     if pending is not None:
         cited.append(citation_fields(pending, None))
     return [fields for fields in cited if fields["ref"]], npl
