@@ -38,6 +38,9 @@ from ipnav.store.schema import api_token, app_user, organisation
 MAX_FAILED_LOGINS = 5
 LOCK_MINUTES = 15
 TOKEN_PREFIX = "ipn_"
+#: A token's ``last_used_at`` is written at most this often: an API client sends many
+#: requests a minute, and a write (and commit) per request cost more than the lookup.
+TOKEN_USE_PRECISION = dt.timedelta(minutes=1)
 LANGUAGES = ("zh", "en")
 
 __all__ = ["ANONYMOUS", "Accounts", "ApiToken", "AuditEntry", "User"]
@@ -419,22 +422,44 @@ class Accounts:
             )
 
     def user_for_token(self, secret: str) -> User:
-        """The user an API token belongs to; raises :class:`InvalidToken`."""
+        """The user an API token belongs to; raises :class:`InvalidToken`.
+
+        One statement reads the token and its user; the token's ``last_used_at`` is
+        then updated only when it is older than :data:`TOKEN_USE_PRECISION` (so at most
+        once a minute per token, whatever the number of requests or web workers).
+        """
         if not secret.startswith(TOKEN_PREFIX) or len(secret) > 100:
             raise InvalidToken("the API token is malformed; create one on your profile page")
         digest = _token_hash(secret)
-        with self.engine.begin() as conn:
-            row = conn.execute(
-                select(api_token.c.id, api_token.c.user_id, api_token.c.token_hash).where(
-                    api_token.c.token_hash == digest, api_token.c.revoked_at.is_(None)
-                )
-            ).first()
-            if row is None or not hmac.compare_digest(row.token_hash, digest):
-                raise InvalidToken("the API token is unknown or revoked")
-            conn.execute(
-                update(api_token).where(api_token.c.id == row.id).values(last_used_at=utcnow())
+        query = (
+            select(
+                app_user,
+                organisation.c.name.label("org_name"),
+                organisation.c.kind.label("org_kind"),
+                api_token.c.id.label("token_id"),
+                api_token.c.token_hash.label("token_hash"),
+                api_token.c.last_used_at.label("token_used_at"),
             )
-        user = self.user_by_id(row.user_id)
-        if user is None:
+            .select_from(
+                api_token.outerjoin(app_user, api_token.c.user_id == app_user.c.id).outerjoin(
+                    organisation
+                )
+            )
+            .where(api_token.c.token_hash == digest, api_token.c.revoked_at.is_(None))
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        if row is None or not hmac.compare_digest(row["token_hash"], digest):
+            raise InvalidToken("the API token is unknown or revoked")
+        if row["id"] is None:
             raise InvalidToken("the API token's user no longer exists")
-        return user
+        now = utcnow()
+        used = _aware(row["token_used_at"])
+        if used is None or not dt.timedelta(0) <= now - used < TOKEN_USE_PRECISION:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    update(api_token)
+                    .where(api_token.c.id == row["token_id"])
+                    .values(last_used_at=now)
+                )
+        return self._user(row)

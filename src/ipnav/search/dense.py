@@ -523,9 +523,14 @@ class DenseIndex:
 
 
 def _hits(scored: list[tuple[str, float]]) -> list[Hit]:
+    """Hits in the given order, cosines clipped to [-1, 1] (float16 rounding overshoots).
+
+    One ``np.clip`` over all scores: called per score, it cost ~0.5 ms a search.
+    """
+    scores = np.clip(np.fromiter((s for _, s in scored), np.float64, len(scored)), -1.0, 1.0)
     return [
-        Hit(id=pid, score=float(np.clip(score, -1.0, 1.0)), rank=rank, retriever=DenseIndex.name)
-        for rank, (pid, score) in enumerate(scored, start=1)
+        Hit(id=pid, score=score, rank=rank, retriever=DenseIndex.name)
+        for rank, ((pid, _), score) in enumerate(zip(scored, scores.tolist(), strict=True), 1)
     ]
 
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from functools import cache, lru_cache
 from typing import Any
@@ -170,6 +170,7 @@ def _en_stop_stems() -> frozenset[str]:
     return frozenset(stem(w) for w in _EN_STOP_TEXT.split())
 
 
+@lru_cache(maxsize=65536)
 def _key(word: str) -> str:
     return word if has_han(word) else stem(word)
 
@@ -203,6 +204,35 @@ def words(text: str, segmenter: Segmenter, *, query: bool = False) -> list[tuple
     return [(_key(w), _surface(norm[s:e], shouting)) for w, s, e in segmenter.positioned(text)]
 
 
+def _found(
+    text: str, segmenter: Segmenter, wanted: Collection[str]
+) -> tuple[list[tuple[str, str]], list[tuple[int, int]] | None]:
+    """The ``(key, surface)`` of the words of a record's ``text`` whose key is ``wanted``,
+    as :func:`words` gives them, and for a text without Han characters their spans.
+
+    What a result list needs: a word's surface is worked out only for the few words the
+    query wants, not for each of the hundreds of an abstract or thousands of a set of
+    claims; and the spans of a Latin text are the words its highlight marks, so it is
+    not split a second time (:func:`_highlight_spans`).
+    """
+    if not has_han(text):
+        shouting = text.isupper()
+        found, spans = [], []
+        for match in _WORD.finditer(text):
+            word = match.group()
+            key = stem(word)
+            if key in wanted:
+                found.append((key, _surface(word, shouting)))
+                spans.append(match.span())
+        return found, spans
+    norm = normalize(text)  # the positions refer to it
+    return [
+        (key, _surface(norm[start:end], False))
+        for word, start, end in segmenter.positioned(text)
+        if (key := _key(word)) in wanted
+    ], None
+
+
 def query_terms(query_text: str, segmenter: Segmenter | None = None) -> dict[str, str]:
     """The query's content words, ``key -> surface``, in query order."""
     seg = segmenter or _default_segmenter()
@@ -225,7 +255,13 @@ def highlight(text: str, terms: Iterable[str], lang: str) -> str:
     elif wanted:
         stems = {stem(t) for t in wanted}
         spans = [m.span() for m in _WORD.finditer(text) if stem(m.group()) in stems]
-    out, at = [], 0
+    return _marked(text, spans)
+
+
+def _marked(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """``text`` HTML-escaped with the (ordered, disjoint) ``spans`` in ``<mark>``."""
+    out: list[str] = []
+    at = 0
     for start, end in spans:
         if start == at and out:  # adjacent Chinese words: one mark
             out.pop()
@@ -325,11 +361,13 @@ def _matches(
         texts = _field_texts(record, part)
         surfaces: dict[str, Counter[str]] = {}
         by_lang: dict[str, list[str]] = {}
+        found: dict[str, list[tuple[str, str]]] = {}
+        spans: dict[str, list[tuple[int, int]] | None] = {}
         for lang, text in texts.items():
-            for key, surface in words(text, segmenter):
-                if key in wanted:
-                    surfaces.setdefault(key, Counter())[surface] += 1
-                    by_lang.setdefault(lang, []).append(surface)
+            found[lang], spans[lang] = _found(text, segmenter, wanted)
+            for key, surface in found[lang]:
+                surfaces.setdefault(key, Counter())[surface] += 1
+                by_lang.setdefault(lang, []).append(surface)
         best = {key: forms.most_common(1)[0][0] for key, forms in surfaces.items()}
         score = {key: idf(key) if idf else _default_weight(best[key]) for key in surfaces}
         ranked = sorted(surfaces, key=lambda k: (-score[k], -surfaces[k].total(), best[k]))
@@ -337,8 +375,30 @@ def _matches(
         if texts:
             langs = _human_languages(record, part, texts)
             lang = max(langs, key=lambda la: (len(set(by_lang.get(la, ()))), -langs.index(la)))
-            highlights[part] = Highlight(lang, highlight(texts[lang], by_lang.get(lang, ()), lang))
+            marked = _highlight_spans(lang, spans[lang], found[lang])
+            if marked is None:
+                html_text = highlight(texts[lang], by_lang.get(lang, ()), lang)
+            else:
+                html_text = _marked(texts[lang], marked)
+            highlights[part] = Highlight(lang, html_text)
     return matched, highlights
+
+
+def _highlight_spans(
+    lang: str, spans: list[tuple[int, int]] | None, found: list[tuple[str, str]]
+) -> list[tuple[int, int]] | None:
+    """The spans :func:`highlight` would mark in a Latin text, from :func:`_found`'s.
+
+    :func:`highlight` marks each word whose stem is the stem of a matched surface; these
+    are the words :func:`_found` kept when the surfaces' stems are the matched keys (a
+    surface is the word lower-cased, which the analyzer does first), as checked here.
+    None: let :func:`highlight` scan the text itself.
+    """
+    if spans is None or lang in CJK_LANGUAGES:
+        return None
+    if {stem(surface) for _, surface in found} != {key for key, _ in found}:
+        return None
+    return spans
 
 
 def match_terms(
