@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/search_speed.py                  # demo corpus + 1,000,000 docs
     .venv/bin/python benchmarks/search_speed.py --docs 50000     # quick run while developing
     .venv/bin/python benchmarks/search_speed.py --write          # ... and update RESULTS.md
+    .venv/bin/python benchmarks/search_speed.py --only lexical-build --repeat 3  # that stage alone
 
 Two corpora:
 
@@ -214,6 +215,44 @@ def ensure_demo_dense(home: Path, records) -> dict | None:
     index.build(records, total=len(records))
     seconds = time.perf_counter() - started
     return {"docs": len(records), "seconds": seconds, "rate": len(records) / seconds}
+
+
+def cpu_seconds() -> tuple[float, float]:
+    """(this process, its finished children) user + system CPU seconds."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
+def lexical_build_only(home: Path, workers: int | None, repeat: int) -> None:
+    """``--only lexical-build``: the demo records read once, the lexical build timed ``repeat``
+    times (wall, CPU of this process and of its workers, load); nothing is written."""
+    from ipnav.search.lexical import LexicalIndex, index_dir
+    from ipnav.store.patents import PatentStore
+
+    settings = settings_for(home)
+    with PatentStore.open(settings) as store:
+        records = list(store.iter_records())
+    log(f"read {len(records):,} records; building the lexical index {repeat} time(s)")
+    for _ in range(repeat):
+        shutil.rmtree(index_dir(settings), ignore_errors=True)
+        lexical = LexicalIndex(index_dir(settings), create=True)
+        loads = load()
+        own, children = cpu_seconds()
+        started = time.perf_counter()
+        lexical.build(records, workers=workers)
+        wall = time.perf_counter() - started
+        own_after, children_after = cpu_seconds()
+        own, children = own_after - own, children_after - children
+        lexical.close()
+        cpu = own + children
+        print(
+            f"lexical build, {len(records):,} docs: wall {wall:.2f} s = "
+            f"{len(records) / wall:,.0f} docs/s; CPU {cpu:.2f} s (process {own:.2f} + "
+            f"workers {children:.2f}) = {len(records) / cpu:,.0f} docs per CPU-second; "
+            f"load {loads} -> {load()}",
+            flush=True,
+        )
 
 
 def measure_demo_builds(home: Path, embed_sample: int) -> tuple[list, dict]:
@@ -657,6 +696,15 @@ def main() -> int:
         "--reuse", action="store_true", help="reuse replicated indexes of an earlier run"
     )
     parser.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
+    parser.add_argument(
+        "--only",
+        choices=["lexical-build"],
+        help="run one stage alone: lexical-build times the demo lexical build (nothing written)",
+    )
+    parser.add_argument(
+        "--lexical-workers", type=int, help="worker processes of that build (default: one per core)"
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="timed builds with --only")
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -673,6 +721,9 @@ def main() -> int:
     log(f"demo store in {demo_home}")
     ingest = ensure_demo_store(demo_home)
     log(f"demo store: {ingest['records']:,} records ({ingest['ingested']:,} ingested now)")
+    if args.only == "lexical-build":
+        lexical_build_only(demo_home, args.lexical_workers, args.repeat)
+        return 0
 
     demo = None
     if args.skip_demo:

@@ -105,7 +105,7 @@ def update_indexes(
         except LexicalIndexOutdated:  # of another schema: useless, start afresh
             shutil.rmtree(index_dir(settings))
             lexical = LexicalIndex.open(settings, create=True)
-        indexed = lexical.build(store.iter_records(), progress=tick("lexical"))
+        indexed = lexical.build(store.iter_records(), progress=tick("lexical"), total=total)
     else:
         indexed = lexical.add(store.iter_records(updated_after=since), progress=tick("lexical"))
     stale: set[str] = set()

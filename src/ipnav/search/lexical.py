@@ -11,6 +11,8 @@ described in :mod:`ipnav.search.lexical_schema`, query building in
   previous index untouched. It learns the user dictionary from the Chinese
   titles and abstracts of the first ``dictionary_sample`` records (held in
   memory once, then indexed), so the whole build is one pass over the store.
+  On several cores the records are written in shards by forked workers and
+  their segments joined (:mod:`ipnav.search.lexical_shards`).
 * :meth:`LexicalIndex.add` replaces records by id (delete term, then add) and
   :meth:`LexicalIndex.delete` removes them; both commit, and keep the user
   dictionary of the last build.
@@ -24,7 +26,7 @@ import itertools
 import json
 import math
 import shutil
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence, Sized
 from pathlib import Path
 
 import tantivy
@@ -35,6 +37,7 @@ from ipnav.search.base import Hit, SearchQuery
 from ipnav.search.lexical_query import QueryBuilder
 from ipnav.search.lexical_schema import (
     CJK_LANGUAGES,
+    DATE_FIELDS,
     FACET_FIELDS,
     SCHEMA_VERSION,
     YEAR_FIELDS,
@@ -42,6 +45,7 @@ from ipnav.search.lexical_schema import (
     register_analyzers,
     to_document,
 )
+from ipnav.search.lexical_shards import build_shards, default_workers, frozen_gc, shard_size
 from ipnav.settings import Settings
 from ipnav.text.segment import (
     Segmenter,
@@ -161,31 +165,58 @@ class LexicalIndex:
         batch_size: int = 1000,
         dictionary_sample: int = 20_000,
         user_words: Sequence[str] | None = None,
+        total: int | None = None,
+        workers: int | None = None,
+        shard_records: int | None = None,
     ) -> int:
         """Replace the whole index by ``records``; returns the number indexed.
 
         ``user_words`` fixes the segmenter's dictionary; by default it is grown
         (:func:`~ipnav.text.segment.grow_user_dictionary`) from the Chinese
         titles and abstracts of the first ``dictionary_sample`` records.
+
+        With ``workers`` > 1 (default: one per core) and more records than one
+        shard holds, shards of ``shard_records`` records (default: the corpus
+        split evenly over the workers, see :func:`~ipnav.search.lexical_shards.shard_size`)
+        are written by forked workers (:mod:`ipnav.search.lexical_shards`);
+        ``total``, the number of records if known (a sequence's length is
+        used), sizes the shards.
         """
-        records = iter(records)
-        head: list[PatentRecord] = []
-        if user_words is None:
-            head = list(itertools.islice(records, dictionary_sample))
-            user_words = grow_user_dictionary(
-                text
-                for record in head
-                for part in (record.title, record.abstract)
-                for lang, text in part.items()
-                if lang in CJK_LANGUAGES and text
-            )
-        staging = self.path.with_name(self.path.name + ".building")
-        _create_empty(staging, user_words)
-        index = tantivy.Index.open(str(staging))
-        register_analyzers(index)
-        segmenter = Segmenter(user_words)
-        done = self._write(index, segmenter, itertools.chain(head, records), progress, batch_size)
-        del index
+        if total is None and isinstance(records, Sized):
+            total = len(records)
+        with frozen_gc():  # the caller's records are not re-scanned by each collection
+            records = iter(records)
+            head: list[PatentRecord] = []
+            if user_words is None:
+                head = list(itertools.islice(records, dictionary_sample))
+                user_words = grow_user_dictionary(
+                    text
+                    for record in head
+                    for part in (record.title, record.abstract)
+                    for lang, text in part.items()
+                    if lang in CJK_LANGUAGES and text
+                )
+            staging = self.path.with_name(self.path.name + ".building")
+            _create_empty(staging, user_words)
+            segmenter = Segmenter(user_words)
+            stream = itertools.chain(head, records)
+            workers = default_workers() if workers is None else workers
+            size = shard_records or shard_size(total, workers)
+            if workers > 1 and (total is None or total > size):
+                done = build_shards(
+                    staging,
+                    segmenter,
+                    stream,
+                    workers=workers,
+                    size=size,
+                    heap=self.writer_heap,
+                    progress=progress,
+                )
+            else:
+                index = tantivy.Index.open(str(staging))
+                register_analyzers(index)
+                done = self._write(index, segmenter, stream, progress, batch_size)
+                del index
         retired = self.path.with_name(self.path.name + ".old")
         shutil.rmtree(retired, ignore_errors=True)
         self._index = None  # type: ignore[assignment]
@@ -269,6 +300,47 @@ class LexicalIndex:
                 retriever=self.name,
             )
             for i, (score, address) in enumerate(found.hits, start=1)
+        ]
+        return hits[: max(k, 0)], (found.count if count else None)
+
+    def search_sorted(
+        self,
+        query: SearchQuery,
+        k: int,
+        offset: int = 0,
+        *,
+        field: str,
+        descending: bool = True,
+        count: bool = True,
+    ) -> tuple[list[Hit], int | None]:
+        """Matches ``offset .. offset + k`` ordered by the fast field ``field`` (a date).
+
+        Tantivy sorts by the fast field while it collects, so the cost does not grow
+        with the number of matches beyond one pass. Documents without a value come
+        last in either direction; ties keep index order. A hit's score is 0: the
+        order is the date's, not relevance.
+        """
+        if field not in DATE_FIELDS:
+            raise LexicalIndexError(
+                f"cannot sort by {field!r}; sortable fields: {', '.join(DATE_FIELDS)}"
+            )
+        searcher = self._index.searcher()
+        found = searcher.search(
+            self.query(query),
+            limit=max(k, 1),
+            offset=offset,
+            count=count,
+            order_by_field=field,
+            order=tantivy.Order.Desc if descending else tantivy.Order.Asc,
+        )
+        hits = [
+            Hit(
+                id=searcher.doc(address).get_first("id"),
+                score=0.0,
+                rank=offset + i,
+                retriever=self.name,
+            )
+            for i, (_value, address) in enumerate(found.hits, start=1)
         ]
         return hits[: max(k, 0)], (found.count if count else None)
 

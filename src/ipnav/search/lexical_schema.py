@@ -22,6 +22,9 @@ built by another version refuses to open and asks for a rebuild.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import operator
+import weakref
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -62,6 +65,11 @@ KEYWORD_FIELDS = (
 )
 YEAR_FIELDS = ("publication_year", "filing_year", "priority_year")
 FACET_FIELDS = KEYWORD_FIELDS + YEAR_FIELDS
+
+
+_CLASS_FIELDS = {
+    scheme: (f"{scheme}_prefix", f"{scheme}_subclass", f"{scheme}_main_group") for scheme in SCHEMES
+}
 
 
 def en_analyzer() -> tantivy.TextAnalyzer:
@@ -141,16 +149,31 @@ def _symbol_terms(text: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[st
         symbol = parse_symbol(text)
     except ClassificationError:
         return (text.upper(),), (), ()
-    prefixes = [symbol.compact]
-    subclasses: list[str] = []
-    groups: list[str] = []
-    for up in symbol.ancestors():
-        prefixes.append(prefix_term(up))
-        if up.level is Level.SUBCLASS:
-            subclasses.append(up.compact)
-        elif up.level is Level.MAIN_GROUP:
-            groups.append(prefix_term(up))
-    return tuple(prefixes), tuple(subclasses), tuple(groups)
+    # The prefix terms of symbol.ancestors() (section, class, subclass, main group, the
+    # symbol), written out from the symbol's parts: building and validating each
+    # ancestor was three quarters of the cost, paid once per distinct symbol (~27,000
+    # on the demo corpus) in every process that builds documents.
+    section, class_, subclass, group = (
+        symbol.section,
+        symbol.class_,
+        symbol.subclass,
+        symbol.main_group,
+    )
+    prefixes = [symbol.compact, section]
+    subclasses: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    if class_ is not None:
+        prefixes.append(section + class_)
+        if subclass is not None:
+            code = section + class_ + subclass
+            prefixes.append(code)
+            subclasses = (code,)
+            if group is not None:
+                groups = (f"{code}{group}",)
+                prefixes.append(groups[0])
+                if symbol.level is Level.SUBGROUP:
+                    prefixes.append(symbol.compact)
+    return tuple(prefixes), subclasses, groups
 
 
 def prefix_term(symbol) -> str:
@@ -163,33 +186,65 @@ def prefix_term(symbol) -> str:
 Positioned = list[tuple[str, int, int]]
 
 
-def _add_tokens(
-    doc: tantivy.Document,
-    field: str,
-    text: str,
-    segmenter: Segmenter,
-    positioned: Positioned | None = None,
-) -> Positioned:
-    """Add ``text`` cut by ``segmenter`` (or its given cut); returns the cut for reuse."""
-    if positioned is None:
-        positioned = segmenter.positioned(text)
-    tokens = [tantivy.Token(token, start, start, end) for token, start, end in positioned]
-    if tokens:
-        doc.add_pre_tokenized_text(field, tantivy.PreTokenizedString(normalize(text), tokens))
-    return positioned
+#: A cut as columns: (tokens, starts, ends); ``None`` for an empty cut.
+Columns = tuple[tuple[str, ...], tuple[int, ...], tuple[int, ...]] | None
 
 
-def _joined(parts: list[tuple[str, Positioned]]) -> tuple[str, Positioned]:
-    """Texts joined by newlines with their cuts shifted: segmenting once per part."""
+def _columns(cut: Positioned) -> Columns:
+    return tuple(zip(*cut, strict=True)) if cut else None  # type: ignore[return-value]
+
+
+def _tokens(columns: Columns, shift: int = 0) -> list[tantivy.Token]:
+    """Tantivy tokens of a cut, each positioned at its first character (plus ``shift``).
+
+    Built column-wise (``map``), with no Python loop per token: a Chinese abstract
+    has ~150 of them, and the combined field makes them twice.
+    """
+    if columns is None:
+        return []
+    words, starts, ends = columns
+    if shift:
+        starts = tuple(map(operator.add, starts, itertools.repeat(shift)))
+        ends = tuple(map(operator.add, ends, itertools.repeat(shift)))
+    return list(map(tantivy.Token, words, starts, starts, ends))
+
+
+def _joined(parts: list[tuple[str, Columns, list[tantivy.Token]]]) -> tantivy.PreTokenizedString:
+    """Normalised texts joined by newlines, their tokens shifted: segmenting once per part.
+
+    The first part's tokens need no shift and are reused as they are.
+    """
     texts: list[str] = []
-    tokens: Positioned = []
+    tokens: list[tantivy.Token] = []
     at = 0
-    for text, cut in parts:
-        norm = normalize(text)
+    for norm, columns, own in parts:
         texts.append(norm)
-        tokens += [(token, start + at, end + at) for token, start, end in cut]
+        tokens += own if at == 0 else _tokens(columns, at)
         at += len(norm) + 1
-    return "\n".join(texts), tokens
+    return tantivy.PreTokenizedString("\n".join(texts), tokens)
+
+
+_NAMES_CACHED = 20_000  # distinct name lists remembered per segmenter
+_name_cuts: weakref.WeakKeyDictionary[Segmenter, dict[str, tantivy.PreTokenizedString | None]]
+_name_cuts = weakref.WeakKeyDictionary()
+
+
+def _names(segmenter: Segmenter, names: str) -> tantivy.PreTokenizedString | None:
+    """The cut of applicant or inventor names; cached, since a corpus repeats them
+    (one applicant's name on thousands of its patents). The cache lives as long as
+    its segmenter."""
+    cache = _name_cuts.get(segmenter)
+    if cache is None:
+        cache = _name_cuts[segmenter] = {}
+    elif names in cache:
+        return cache[names]
+    norm = normalize(names)
+    tokens = _tokens(_columns(segmenter.positioned_normalized(norm)))
+    cut = tantivy.PreTokenizedString(norm, tokens) if tokens else None
+    if len(cache) >= _NAMES_CACHED:
+        cache.clear()
+    cache[names] = cut
+    return cut
 
 
 def _texts(record: PatentRecord, part: str) -> dict[str, str]:
@@ -202,60 +257,74 @@ def _texts(record: PatentRecord, part: str) -> dict[str, str]:
 
 
 def to_document(record: PatentRecord, segmenter: Segmenter) -> tantivy.Document:
-    """The Tantivy document of one record."""
+    """The Tantivy document of one record.
+
+    A function of the record and the segmenter's dictionary alone, so that a
+    batch job can map it over partitions of a corpus. Chinese texts are
+    normalised and cut once each; the combined ``text_zh`` reuses those cuts.
+    """
     doc = tantivy.Document()
     doc.add_text("id", record.id)
     doc.add_text("match_key", match_key_of(record))
     if record.application_number:
         doc.add_text("application_key", record.application_number)
-    combined_zh: list[tuple[str, Positioned]] = []
+    combined_zh: list[tuple[str, Columns, list[tantivy.Token]]] = []
     combined_en: list[str] = []
     for part in TEXT_PARTS:
         for lang, text in _texts(record, part).items():
             if not text:
                 continue
             if lang in CJK_LANGUAGES:
-                cut = _add_tokens(doc, f"{part}_zh", text, segmenter)
+                norm = normalize(text)
+                columns = _columns(segmenter.positioned_normalized(norm))
+                tokens = _tokens(columns)
+                if tokens:
+                    doc.add_pre_tokenized_text(
+                        f"{part}_zh", tantivy.PreTokenizedString(norm, tokens)
+                    )
                 if part in COMBINED_PARTS:
-                    combined_zh.append((text, cut))
+                    combined_zh.append((norm, columns, tokens))
             else:
                 doc.add_text(f"{part}_en", text)
                 if part in COMBINED_PARTS:
                     combined_en.append(text)
-    if combined_zh:
-        text, cut = _joined(combined_zh)
-        if cut:
-            doc.add_pre_tokenized_text(
-                "text_zh",
-                tantivy.PreTokenizedString(text, [tantivy.Token(t, s, s, e) for t, s, e in cut]),
-            )
+    if any(tokens for _, _, tokens in combined_zh):
+        doc.add_pre_tokenized_text("text_zh", _joined(combined_zh))
     for text in combined_en:
         doc.add_text("text_en", text)  # values of one field: one BM25 length, one tf
     applicants = [party.normalized_name or party.name for party in record.applicants]
     inventors = [person.name for person in record.inventors]
     if applicants:
         names = dict.fromkeys([party.name for party in record.applicants] + applicants)
-        _add_tokens(doc, "applicant_text", " ; ".join(names), segmenter)
-    if inventors:
-        _add_tokens(doc, "inventor_text", " ; ".join(inventors), segmenter)
-    keywords: dict[str, Iterable[str | None]] = {
-        "country": [record.country],
-        "kind": [record.kind],
-        "language": record.languages,
-        "applicant": applicants,
-        "inventor": inventors,
-        "applicant_type": [kind.value for kind in record.applicant_types],
-        "legal_status": [record.legal_status.value if record.legal_status else None],
-        "family_id": [record.family_id],
-    }
+        if (cut := _names(segmenter, " ; ".join(names))) is not None:
+            doc.add_pre_tokenized_text("applicant_text", cut)
+    if inventors and (cut := _names(segmenter, " ; ".join(inventors))) is not None:
+        doc.add_pre_tokenized_text("inventor_text", cut)
+    add = doc.add_text
+    for name, value in (
+        ("country", record.country),
+        ("kind", record.kind),
+        ("legal_status", record.legal_status.value if record.legal_status else None),
+        ("family_id", record.family_id),
+    ):
+        if value:
+            add(name, value)
+    for name, values in (
+        ("language", record.languages),
+        ("applicant", applicants),
+        ("inventor", inventors),
+        ("applicant_type", [kind.value for kind in record.applicant_types]),
+    ):
+        for value in dict.fromkeys(values):
+            if value:
+                add(name, value)
     for scheme in SCHEMES:
-        prefixes, subclasses, groups = class_terms(getattr(record, scheme))
-        keywords[f"{scheme}_prefix"] = prefixes
-        keywords[f"{scheme}_subclass"] = subclasses
-        keywords[f"{scheme}_main_group"] = groups
-    for name, values in keywords.items():
-        for value in dict.fromkeys(v for v in values if v):
-            doc.add_text(name, value)
+        for name, values in zip(
+            _CLASS_FIELDS[scheme], class_terms(getattr(record, scheme)), strict=True
+        ):
+            for value in values:  # sets: distinct already
+                if value:
+                    add(name, value)
     dates = {
         "publication": record.publication_date,
         "filing": record.filing_date,

@@ -22,6 +22,7 @@ punctuation is dropped.
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 import unicodedata
@@ -63,8 +64,10 @@ def normalize(text: str) -> str:
     makes ``LED 灯`` and ``LED灯`` (both common) one character sequence, so a phrase
     matches by offsets whichever way it was written.
     """
+    if text.isascii():  # NFKC leaves ASCII as it is, and there is no Han character
+        return _SPACE.sub(" ", text).strip()
     text = _SPACE.sub(" ", unicodedata.normalize("NFKC", text)).strip()
-    return _SPACE_BY_HAN.sub("", text)
+    return _SPACE_BY_HAN.sub("", text) if " " in text else text
 
 
 def has_han(text: str) -> bool:
@@ -74,6 +77,32 @@ def has_han(text: str) -> bool:
 
 def _keep(token: str) -> bool:
     return any(ch.isalnum() for ch in token)
+
+
+_FORMS_MAX = 1_000_000  # distinct tokens remembered; a corpus's vocabulary is far smaller
+
+
+class _IndexedForms(dict):
+    """Token -> the form indexed (lower-cased), or ``""`` for punctuation and spaces.
+
+    Memoised: a corpus repeats a few tens of thousands of words, and deciding it
+    again for each of the ~45 tokens of an abstract cost as much as cutting it.
+    """
+
+    def __missing__(self, token: str) -> str:
+        form = token.lower() if _keep(token) else ""
+        if len(self) < _FORMS_MAX:
+            self[token] = form
+        return form
+
+
+class _WordKinds(dict):
+    """Word -> 0 (not all Han), 1 (a Han stop word) or 2 (a Han word a term may hold)."""
+
+    def __missing__(self, word: str) -> int:
+        kind = (1 if word in STOP_WORDS else 2) if _HAN_ONLY.fullmatch(word) else 0
+        self[word] = kind
+        return kind
 
 
 class Segmenter:
@@ -89,6 +118,7 @@ class Segmenter:
     def __init__(self, user_words: Iterable[str] = ()) -> None:
         self.user_words = tuple(dict.fromkeys(w.strip() for w in user_words if w.strip()))
         self._jieba: Any = None
+        self._forms = _IndexedForms()
 
     @classmethod
     def from_file(cls, path: Path) -> Segmenter:
@@ -116,13 +146,17 @@ class Segmenter:
         Offsets are character offsets into the normalised text; the index uses the
         start as the token's position (see the module docstring).
         """
-        text = normalize(text)
+        return self.positioned_normalized(normalize(text))
+
+    def positioned_normalized(self, text: str) -> list[tuple[str, int, int]]:
+        """:meth:`positioned` of a text already normalised (:func:`normalize`)."""
         if not text:
             return []
+        forms = self._forms
         return [
-            (word.lower(), start, end)
+            (form, start, end)
             for word, start, end in self.jieba.tokenize(text, mode="search")
-            if _keep(word)
+            if (form := forms[word])
         ]
 
     def words(self, text: str) -> list[tuple[str, int]]:
@@ -170,23 +204,18 @@ def grow_user_dictionary(
     unigrams: Counter[str] = Counter()
     ngrams: Counter[tuple[str, ...]] = Counter()
     doc_freq: Counter[tuple[str, ...]] = Counter()
+    kinds = _WordKinds()
     for text in texts:
         words = seg.jieba.cut(normalize(text))  # punctuation kept: it ends a run
-        seen: set[tuple[str, ...]] = set()
-        run: list[str] = []
-        for word in [*words, ""]:
-            if word and _HAN_ONLY.fullmatch(word):
-                unigrams[word] += 1
-                if word not in STOP_WORDS:
-                    run.append(word)
-                    for size in (2, 3):
-                        if len(run) >= size:
-                            gram = tuple(run[-size:])
-                            ngrams[gram] += 1
-                            seen.add(gram)
-                    continue
-            run = []
-        doc_freq.update(seen)
+        kind = [kinds[word] for word in words]
+        unigrams.update([word for word, k in zip(words, kind, strict=True) if k])
+        # a run is Han words other than stop words; "" (anything else) ends it
+        run = [word if k == 2 else "" for word, k in zip(words, kind, strict=True)]
+        pairs = [(a, b) for a, b in itertools.pairwise(run) if a and b]
+        triples = [t for t in zip(run, run[1:], run[2:], strict=False) if t[0] and t[1] and t[2]]
+        ngrams.update(pairs)
+        ngrams.update(triples)
+        doc_freq.update({*pairs, *triples})
     total = sum(unigrams.values()) or 1
 
     def count(parts: tuple[str, ...]) -> int:
@@ -198,8 +227,10 @@ def grow_user_dictionary(
 
     scored: dict[tuple[str, ...], float] = {}
     for gram, df in doc_freq.items():
+        if df < min_count:  # most grams: checked before building the term
+            continue
         term = "".join(gram)
-        if df < min_count or not 3 <= len(term) <= 10 or seg.jieba.has_word(term):
+        if not 3 <= len(term) <= 10 or seg.jieba.has_word(term):
             continue
         if term[0] in _EDGE_CHARS or term[-1] in _EDGE_CHARS or "所述" in term:
             continue
