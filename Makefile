@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export IPNAV_SAMPLE_DATA ?= $(abspath ../shared/data)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test check lint format install install-dev system-deps bench bench-search clean
+.PHONY: demo fonts test check lint format install install-dev system-deps bench bench-search bench-web clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,15 +23,27 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-# Debian packages the tests need: the PostgreSQL server (started on a free port by the tests).
+# Debian packages the tests need: the PostgreSQL server (started on a free port by the tests),
+# chromium for the browser tests (Playwright drives /usr/bin/chromium; it downloads no browser)
+# and the Noto CJK fonts, so Chinese pages render with real glyphs.
 system-deps:
 	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 		$(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq postgresql; \
 	fi
+	@if [ ! -x /usr/bin/chromium ] || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-noto-cjk; \
+	fi
+
+# The CJK font of the report charts (matplotlib draws Chinese labels with it): the demo's
+# DOCX/HTML reports need it even where the test packages are not installed.
+fonts:
+	@dpkg -s fonts-noto-cjk >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq fonts-noto-cjk; }
 
 ## make demo: install, load every sample corpus of ../shared/data, build, serve.
-demo: install
+demo: install fonts
 	$(BIN)/ipnav demo
 
 ## make test: install test dependencies (pip + Debian), start PostgreSQL, run every test.
@@ -57,6 +69,12 @@ bench: install-dev system-deps
 bench-search: install-dev
 	$(BIN)/python benchmarks/search_quality.py --write
 	$(BIN)/python benchmarks/search_speed.py --write
+
+## make bench-web: web load on the demo home (search page and API, 1/8/32 clients, ~3 min);
+## `ipnav demo --no-serve` first brings the demo data and its indexes up to date.
+bench-web: install-dev
+	$(BIN)/ipnav demo --no-serve
+	$(BIN)/python benchmarks/web_load.py --write
 
 clean:
 	rm -rf .ipnav .pytest_cache .ruff_cache

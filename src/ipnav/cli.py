@@ -34,6 +34,7 @@ from rich.progress import (
 from rich.table import Table
 
 from ipnav import __version__
+from ipnav.cli_collections import app as collection_app
 from ipnav.cli_filters import (
     ApplicantOpt,
     ApplicantTypeOpt,
@@ -614,6 +615,7 @@ def export(
 ) -> None:
     """Export every result of a query (streamed, no cap) to CSV, XLSX, RIS or JSONL."""
     from ipnav.search.export import export_records
+    from ipnav.search.export_stream import fetch_records
     from ipnav.search.service import SearchService
 
     settings = _settings()
@@ -633,7 +635,7 @@ def export(
                 legal_status=legal_status,
             )
             ids = service.export_ids(query, filters)
-            records = (r for r in (store.get(i) for i in ids) if r is not None)
+            records = fetch_records(store, ids)
             count = export_records(records, to, lang=lang, meta={"query": query})
     except IpnavError as exc:
         raise _query_error(exc) from None
@@ -649,11 +651,19 @@ def demo(
     dense: Annotated[
         bool, typer.Option("--dense/--no-dense", help="Also build the dense (embedding) index.")
     ] = True,
+    demo_accounts: Annotated[
+        bool | None,
+        typer.Option(
+            "--demo-accounts/--no-demo-accounts",
+            help="Create one demo login per role (default: IPNAV_DEMO_ACCOUNTS, on).",
+        ),
+    ] = None,
 ) -> None:
     """Load every sample corpus of IPNAV_SAMPLE_DATA, build the indexes, then serve."""
     from ipnav.ingest.samples import sample_files
 
     settings = _settings()
+    with_accounts = settings.demo_accounts if demo_accounts is None else demo_accounts
     try:
         files = sample_files(settings.sample_data)
         code = _ingest_files(settings, list(files), force=force)
@@ -662,36 +672,116 @@ def demo(
         with _open_store(settings) as store:
             total = store_stats(store.engine)["total"]
             _index(settings, store, rebuild=False, dense=dense)
+            accounts = _demo_accounts(store) if with_accounts else None
     except IpnavError as exc:
         raise _fail(exc) from None
     out.print(f"[bold]{total:,}[/bold] patent records in {settings.resolved_database_url}")
+    if accounts is not None:
+        _print_demo_accounts(accounts)
     if serve:
         _serve(settings, DEFAULT_HOST, DEFAULT_PORT)
     raise typer.Exit(0 if code == EXIT_REJECTED else code)
+
+
+def _demo_accounts(store) -> list:
+    from ipnav.accounts.demo import ensure_demo_accounts
+
+    return ensure_demo_accounts(_accounts(store))
+
+
+def _print_demo_accounts(statuses: list) -> None:
+    """The demo logins as a table, with the warning that their passwords are public."""
+    from ipnav.accounts.demo import DEMO_ORGANISATION
+
+    # plain aligned lines, not a Rich table: a narrow terminal must not cut an e-mail short
+    rows = [("role", "e-mail", "password", "")] + [
+        (s.account.role.name, s.account.email, s.account.password, s.action) for s in statuses
+    ]  # action: "new", or "kept" (an account made earlier stays as it is)
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    out.print(f"demo accounts of {DEMO_ORGANISATION}:", highlight=False)
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        out.print("  " + "  ".join([*cells, row[3]]).rstrip(), highlight=False, markup=False)
+    err.print(
+        "[yellow]warning:[/yellow] the demo accounts' passwords are published: use them for a "
+        "local demo only; IPNAV_DEMO_ACCOUNTS=0 or `ipnav demo --no-demo-accounts` leaves "
+        "them out",
+        highlight=False,
+    )
 
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 
 
-def _serve(settings: Settings, host: str, port: int) -> None:
-    """Run the web app with uvicorn until interrupted, after printing its address."""
-    import uvicorn
+def _serve(settings: Settings, host: str, port: int, workers: int | None = None) -> None:
+    """Run the web app with uvicorn until interrupted, after printing its address.
 
-    from ipnav.web import create_app
+    Several workers read the settings from the environment, as this process did
+    (:mod:`ipnav.web.serving`).
+    """
+    from ipnav.web.serving import serve
 
+    workers = workers or settings.web_workers
     shown = f"[{host}]" if ":" in host else host
-    out.print(f"serving ipnav at http://{shown}:{port}/ (API docs: /api/docs); Ctrl+C stops")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    out.print(
+        f"serving ipnav at http://{shown}:{port}/ (API docs: /api/docs) with {workers} "
+        f"worker process{'es' if workers > 1 else ''}; Ctrl+C stops"
+    )
+    try:
+        serve(settings, host, port, workers)
+    except IpnavError as exc:
+        raise _fail(exc) from None
+
+
+WorkersOpt = Annotated[
+    int | None,
+    typer.Option(
+        min=1,
+        max=64,
+        help="Web server processes (default: IPNAV_WEB_WORKERS, 1); about one per core.",
+    ),
+]
 
 
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = DEFAULT_HOST,
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = DEFAULT_PORT,
+    workers: WorkersOpt = None,
 ) -> None:
     """Serve the web portal and the REST API (/api/v1) on the data in IPNAV_HOME."""
-    _serve(_settings(), host, port)
+    _serve(_settings(), host, port, workers)
+
+
+@app.command()
+def worker(
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=64, help="Jobs run at the same time (default: IPNAV_JOBS_WORKERS, 1)."
+        ),
+    ] = None,
+) -> None:
+    """Run the background jobs (exports, index builds) queued by the web app, until Ctrl+C.
+
+    Ctrl+C waits for the running jobs to end; a second Ctrl+C stops at once and marks
+    them failed.
+    """
+    import logging
+
+    from ipnav.jobs.worker import JobWorker
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+    def say(text: str) -> None:
+        out.print(text, highlight=False)
+
+    try:
+        with JobWorker(_settings(), workers=workers, notify=say) as running:
+            running.run()
+    except IpnavError as exc:
+        raise _fail(exc) from None
 
 
 user_app = typer.Typer(
@@ -699,6 +789,7 @@ user_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(user_app, name="user")
+app.add_typer(collection_app, name="collection")  # thematic databases: ipnav/cli_collections.py
 
 ROLE_NAMES = "member, analyst, institution_admin, provincial_admin, system_admin"
 ORG_KINDS = (

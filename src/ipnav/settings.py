@@ -45,12 +45,76 @@ class Settings(BaseSettings):
             "Sentence Encoder multilingual, zh+en in one space) or hashing (lexical, no model)."
         ),
     )
+    search_reload_seconds: float = Field(
+        default=3.0,
+        ge=0,
+        description=(
+            "How often, at most, a running server looks whether `ipnav index`, `ipnav ingest` "
+            "or an index job changed the indexes, and reopens them "
+            "(IPNAV_SEARCH_RELOAD_SECONDS; 0: before every search)."
+        ),
+    )
+
+    export_max_rows_anonymous: int = Field(
+        default=1000,
+        ge=0,
+        description=(
+            "Most records one web or API export gives a visitor who is not logged in "
+            "(IPNAV_EXPORT_MAX_ROWS_ANONYMOUS)."
+        ),
+    )
+    export_max_rows: int = Field(
+        default=100_000,
+        ge=1,
+        description=(
+            "Most records one web or API export gives a logged-in user "
+            "(IPNAV_EXPORT_MAX_ROWS); `ipnav export` has no cap."
+        ),
+    )
 
     secret_key: str | None = Field(
         default=None,
         description=(
             "Key that signs the web session cookies (IPNAV_SECRET_KEY). Default: a random "
             "key generated once and kept in IPNAV_HOME/secret_key."
+        ),
+    )
+    secure_cookies: bool = Field(
+        default=False,
+        description=(
+            "Mark the session and language cookies Secure (IPNAV_SECURE_COOKIES=1): "
+            "browsers then send them over HTTPS only. Turn on when the site is served over "
+            "HTTPS (e.g. behind a TLS reverse proxy); leave off for http://127.0.0.1."
+        ),
+    )
+    demo_accounts: bool = Field(
+        default=True,
+        description=(
+            "Whether `ipnav demo` creates its demo accounts, one per role, with published "
+            "passwords (IPNAV_DEMO_ACCOUNTS=0 turns them off); for a local demo only."
+        ),
+    )
+
+    jobs_url: str | None = Field(
+        default=None,
+        description=(
+            "Queue of the background jobs (IPNAV_JOBS_URL): redis://HOST:6379/0 (needs "
+            "pip install 'ipnav[redis]') or sqlite:///PATH. Default: IPNAV_HOME/jobs.sqlite3."
+        ),
+    )
+    jobs_workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Jobs `ipnav worker` runs at the same time (IPNAV_JOBS_WORKERS).",
+    )
+    web_workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description=(
+            "Web server processes `ipnav serve` runs (IPNAV_WEB_WORKERS; `--workers` "
+            "overrides it): more use more cores, each holds its own indexes in memory."
         ),
     )
 
@@ -88,3 +152,8 @@ class Settings(BaseSettings):
     def reports_dir(self) -> Path:
         """Where ingest writes its rejected-record reports."""
         return self.home / "reports"
+
+    @property
+    def exports_dir(self) -> Path:
+        """Where export jobs write their files (``<job id>.<format>``)."""
+        return self.home / "exports"

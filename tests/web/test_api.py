@@ -82,3 +82,20 @@ def test_openapi_documents_the_api(client):
     )
     assert "/search" not in schema["paths"]  # pages are not API
     assert client.get("/api/docs").status_code == 200
+
+
+def test_openapi_documents_sort_export_and_saved_searches(client):
+    from ipnav.web.i18n import choose_language
+
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    assert {"/api/v1/export", "/api/v1/saved-searches"} <= set(paths)
+    assert "delete" in paths["/api/v1/saved-searches/{search_id}"]
+    assert "/search/export" not in paths and "/saved" not in paths
+    export_params = {p["name"] for p in paths["/api/v1/export"]["get"]["parameters"]}
+    assert {"q", "format", "sort", "mode", "country", "from", "until", "ipc"} <= export_params
+    search_params = {p["name"] for p in paths["/api/v1/search"]["get"]["parameters"]}
+    assert "sort" in search_params
+    # the language order, with a logged-in user's saved language second
+    assert choose_language(None, "zh", "zh", saved="en") == "en"
+    assert choose_language("zh", None, None, saved="en") == "zh"
+    assert choose_language(None, "en", None, saved=None) == "en"

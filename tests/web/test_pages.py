@@ -124,13 +124,148 @@ def test_patent_page_shows_classification_titles(client, records, lang, heading)
 
 
 def test_patent_page_finds_any_number_form_and_links_family_and_citations(client, records):
+    from ipnav.store.references import stored_ids
+
     cited = next(r for r in records if r.family and r.cited_patents and r.country == "EP")
     spaced = f"{cited.country} {cited.number} {cited.kind}"
     page = client.get(f"/patent/{spaced}", params={"lang": "en"})
     assert page.status_code == 200, page.text[:500]
-    assert f'href="/patent/{cited.family[0]}"' in page.text
-    assert f'href="/patent/{cited.cited_patents[0].ref}"' in page.text
-    assert "Legal events" in page.text or "Citations" in page.text
+    stored = stored_ids(client.app.state.store, [cited.family[0], cited.cited_patents[0].ref])
+    for ref in (cited.family[0], cited.cited_patents[0].ref):
+        if stored.get(ref, cited.id) != cited.id:  # another stored record: its own page
+            assert f'href="/patent/{stored[ref]}">{ref}</a>' in page.text
+        else:  # not stored (or this very record): the office's publication elsewhere
+            assert f'href="https://patents.google.com/patent/{ref}"' in page.text
+    assert "Citations" in page.text
+
+
+def test_patent_page_links_stored_references_and_others_outside(client, records):
+    """Stored family members and citations link to their page, the rest to Google Patents."""
+    from ipnav.store.references import stored_ids
+
+    store = client.app.state.store
+    record = next(
+        r
+        for r in records
+        if r.cited_patents
+        and any(i != r.id for i in stored_ids(store, [c.ref for c in r.cited_patents]).values())
+        and any(c.ref not in stored_ids(store, [c.ref]) for c in r.cited_patents)
+    )
+    page = client.get(f"/patent/{record.id}", params={"lang": "en"}).text
+    cites = page.split('data-testid="cites">', 1)[1].split("</ul>", 1)[0]
+    stored = stored_ids(store, [c.ref for c in record.cited_patents])
+    for citation in record.cited_patents:
+        if stored.get(citation.ref, record.id) != record.id:
+            assert f'<a href="/patent/{stored[citation.ref]}">{citation.ref}</a>' in cites
+        else:
+            assert f'href="/patent/{citation.ref}"' not in cites
+            assert f"patents.google.com/patent/{citation.ref}" in cites
+    assert "Numbers not in this database link to Google Patents." in page
+
+
+def test_patent_page_lists_stored_records_that_cite_it(client, records):
+    """Cited by, both ways: a stored record whose citations name this one is listed and linked,
+    even where this record's source gives no forward citations."""
+    from ipnav.store.references import citing_ids
+
+    store = client.app.state.store
+    by_id = {r.id: r for r in records}
+    record, citing = next(
+        (r, [i for i in citing_ids(store, r) if i not in r.cited_by])
+        for r in records
+        if [i for i in citing_ids(store, r) if i not in r.cited_by]
+    )
+    assert any(record.number in c.ref for c in by_id[citing[0]].cited_patents)
+    page = client.get(f"/patent/{record.id}", params={"lang": "en"}).text
+    cited_by = page.split('data-testid="cited-by">', 1)[1].split("</ul>", 1)[0]
+    for other in citing:
+        assert f'<a href="/patent/{other}">{other}</a>' in cited_by
+
+
+def test_patent_page_shows_every_number_form(client, records):
+    record = next(r for r in records if r.country == "EP" and r.kind and r.application_number)
+    page = client.get(f"/patent/{record.id}", params={"lang": "en"}).text
+    forms = dict(re.findall(r'data-form="(\w+)">([^<]+)<', page))
+    assert forms["id"] == record.id
+    assert forms["docdb"] == f"{record.country} {record.number} {record.kind}"
+    assert forms["epodoc"] == f"{record.country}{record.number}"
+    assert forms["application"].startswith(record.application_number[:2])
+    assert "DOCDB form" in page and "Application number" in page
+    us = next(r for r in records if r.country == "US" and r.number and len(r.number) == 11)
+    us_forms = dict(re.findall(r'data-form="(\w+)">([^<]+)<', client.get(f"/patent/{us.id}").text))
+    assert us_forms["original"] == f"US {us.number[:4]}/{us.number[4:]} {us.kind}"
+
+
+def test_patent_page_shows_five_explained_similar_patents(client, with_claims):
+    page = client.get(f"/patent/{with_claims.id}", params={"lang": "en"})
+    section = page.text.split('data-testid="similar">', 1)[1].split("</section>", 1)[0]
+    ids = re.findall(r'<span class="id">([^<]+)</span>', section)
+    assert len(ids) == 5 and with_claims.id not in ids
+    assert section.count("Matched words") == 5 and section.count("Share of the score") == 5
+    assert "Closest passage" in section
+    assert f'href="/prior-art?id={with_claims.id}"' in section
+
+
+def test_patent_page_shows_legal_events(tmp_path, sample_data):
+    """USPTO prosecution events in a table, on a home without indexes (no similar patents)."""
+    import gzip
+    import itertools
+
+    from fastapi.testclient import TestClient
+    from typer.testing import CliRunner
+
+    from ipnav.cli import app as cli
+    from ipnav.model.numbers import parse_application_number
+    from ipnav.settings import Settings
+    from ipnav.web import create_app
+
+    source = (
+        sample_data / "us_uspto_prosecution_events_sample/uspto_peds_prosecution_events.jsonl.gz"
+    )
+    target = tmp_path / "peds.jsonl"
+    with gzip.open(source, "rt", encoding="utf-8") as lines:
+        target.write_text("".join(itertools.islice(lines, 10)), encoding="utf-8")
+    env = {"IPNAV_HOME": str(tmp_path / "home"), "IPNAV_SAMPLE_DATA": str(sample_data)}
+    done = CliRunner().invoke(cli, ["ingest", str(target)], env=env, catch_exceptions=False)
+    assert done.exit_code == 0, done.output
+    settings = Settings(home=tmp_path / "home", sample_data=sample_data)
+    with TestClient(create_app(settings)) as client:
+        store = client.app.state.store
+        record = next(r for r in map(store.get, store.ids()) if len(r.legal_events) >= 2)
+        written = parse_application_number(record.application_number).display  # US16/100,003
+        page = client.get(f"/patent/{written}", params={"lang": "en"}).text
+    table = page.split('<table class="events">', 1)[1].split("</table>", 1)[0]
+    assert table.count("<tr>") == len(record.legal_events) + 1
+    for event in record.legal_events:
+        assert f"<td>{event.code}</td><td>{event.description}</td>" in table
+    assert 'data-testid="similar"' not in page
+
+
+def test_language_is_remembered_per_user(client, login):
+    """?lang= > the user's saved language > cookie > Accept-Language > Chinese."""
+    import uuid
+
+    from ipnav.accounts import Role
+
+    email = f"polyglot-{uuid.uuid4().hex[:8]}@example.org"
+    client.app.state.accounts.create_user(email, "language test 2026", role=Role.member)
+    assert login(client, email, "language test 2026").status_code == 303
+    assert '<html lang="zh-Hans">' in client.get("/").text  # the default of a new user
+    switched = client.get("/search", params={"lang": "en"})
+    assert '<html lang="en">' in switched.text
+    assert client.app.state.accounts.user_by_email(email).language == "en"
+    # another browser: no cookie, a Chinese browser; the saved language wins after login
+    client.cookies.clear()
+    assert login(client, email, "language test 2026").status_code == 303
+    client.cookies.set("lang", "zh")
+    page = client.get("/profile", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    assert '<html lang="en">' in page.text
+    # ?lang= still wins, and is saved in turn
+    assert '<html lang="zh-Hans">' in client.get("/", params={"lang": "zh"}).text
+    assert client.app.state.accounts.user_by_email(email).language == "zh"
+    # visitors are not affected by anyone's saved language
+    client.cookies.clear()
+    assert '<html lang="en">' in client.get("/", headers={"Accept-Language": "en"}).text
 
 
 def test_unknown_patent_is_a_404_page(client):

@@ -37,9 +37,34 @@ def test_every_route_declares_a_least_role(client):
     assert ("GET", "/admin/audit", Role.institution_admin) in routes
     assert ("GET", "/profile", Role.member) in routes
     assert ("GET", "/", Role.anonymous) in routes
+    # background jobs: exports for analysts, index builds for system admins, viewing for members
+    assert ("POST", "/jobs/export", Role.analyst) in routes
+    assert ("POST", "/jobs/index", Role.system_admin) in routes
+    assert ("POST", "/api/v1/jobs", Role.analyst) in routes
+    assert ("GET", "/api/v1/jobs/{job_id}/download", Role.member) in routes
+    assert ("GET", "/jobs", Role.member) in routes
+    # exports are public (capped for visitors); saved searches belong to logged-in users
+    assert ("GET", "/api/v1/export", Role.anonymous) in routes
+    assert ("GET", "/search/export", Role.anonymous) in routes
+    assert ("GET", "/saved", Role.member) in routes
+    assert ("POST", "/saved/{search_id}/delete", Role.member) in routes
+    assert ("DELETE", "/api/v1/saved-searches/{search_id}", Role.member) in routes
+    # thematic databases: anyone reads what they may see, analysts change their own
+    assert ("GET", "/collections", Role.anonymous) in routes
+    assert ("GET", "/collections/{collection}", Role.anonymous) in routes
+    assert ("POST", "/collections", Role.analyst) in routes
+    assert ("POST", "/collections/{collection}/refresh", Role.analyst) in routes
+    assert ("GET", "/api/v1/collections/{collection}/members", Role.anonymous) in routes
+    assert ("PATCH", "/api/v1/collections/{collection}", Role.analyst) in routes
+    assert ("DELETE", "/api/v1/collections/{collection}", Role.analyst) in routes
+    # the charts' Plotly.js bundle, served from the plotly package (no CDN)
+    assert ("GET", "/vendor/plotly.min.js", Role.anonymous) in routes
 
 
 def _concrete(path: str, patent_id: str) -> str:
+    path = path.replace("{job_id}", "0" * 32)  # no such job: 404 for whoever may ask
+    path = path.replace("{search_id}", "999999")  # no such saved search: 404 likewise
+    path = path.replace("{collection}", "no-such-collection")  # 404 likewise
     return path.replace("{number:path}", patent_id).replace("{token_id}", "999999")
 
 
@@ -57,6 +82,10 @@ def test_role_matrix(client, users, login, csrf, records, role):
         api = path.startswith("/api/")
         if method == "GET":
             response = client.get(url, follow_redirects=False, headers=bearer if api else {})
+        elif method == "DELETE":
+            response = client.delete(url, follow_redirects=False, headers=bearer if api else {})
+        elif method == "PATCH":
+            response = client.patch(url, json={}, headers=bearer)
         elif api:
             response = client.post(url, json={"text": "membrane bioreactor"}, headers=bearer)
         else:

@@ -21,6 +21,9 @@ class Filters:
 
     Prefixes are compact classification symbols (``G06F9``); applicants are
     normalised names (:func:`ipnav.model.applicants.normalize_name`).
+    ``only_ids`` restricts a search to these patent ids (a thematic database's
+    members, :mod:`ipnav.collections`); None means no restriction, an empty set
+    matches nothing.
     """
 
     date_field: str = "publication_date"
@@ -35,6 +38,7 @@ class Filters:
     legal_statuses: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     exclude_ids: tuple[str, ...] = ()
+    only_ids: frozenset[str] | None = None
 
     @property
     def empty(self) -> bool:

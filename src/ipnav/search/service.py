@@ -26,11 +26,14 @@ On top of the ranking a search can ask for
 * **highlights** — matched query words marked in title, abstract and claims.
 
 Paging has no cap: page ``n`` fetches ``offset + k`` candidates per retriever.
+Results can also be listed by publication or filing date (:mod:`ipnav.search.sort`),
+sorted by Tantivy over the matches; :meth:`SearchService.result_ids` gives the
+whole list in page order, in batches, for exports.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -41,10 +44,12 @@ from ipnav.search.base import Filters, Hit, SearchQuery
 from ipnav.search.dense import DenseIndex, dense_index_path
 from ipnav.search.encoders import make_encoder
 from ipnav.search.explain import Highlight, is_content, match_terms, query_terms, words
+from ipnav.search.freshness import IndexStamp, IndexWatch
 from ipnav.search.fusion import FusionMethod, fuse
 from ipnav.search.lexical import LexicalIndex
 from ipnav.search.query.ast import And, Node, Or, Phrase, Term, TextField, free_text
 from ipnav.search.query.parser import parse_query
+from ipnav.search.sort import SortOrder
 from ipnav.settings import Settings
 from ipnav.store.patents import PatentStore, match_key_of
 from ipnav.text.segment import Segmenter
@@ -83,6 +88,24 @@ class SearchResult:
     weights: Mapping[str, float] = field(default_factory=dict)
     facets: Mapping[str, list[tuple[str | int, int]]] = field(default_factory=dict)
     collapsed: bool = False
+    sort: SortOrder = SortOrder.RELEVANCE
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A parsed search: what BM25 ranks (``lexical_query``: any word of a plain query)
+    and what "N matching" counts (``counted``: every match of an expert query; for a
+    plain query the documents holding all its words, since counting any-word matches
+    costs a scan of most of a large corpus and says little)."""
+
+    query: SearchQuery
+    lexical_query: SearchQuery
+    plain: bool
+    mode: SearchMode
+
+    @property
+    def counted(self) -> SearchQuery:
+        return self.query
 
 
 def family_key(record: PatentRecord) -> str:
@@ -102,6 +125,20 @@ def family_key(record: PatentRecord) -> str:
         except NumberError:
             continue
     return f"number:{min(keys)}"
+
+
+def one_per_family(records: Iterable[PatentRecord]) -> Iterator[PatentRecord]:
+    """The first record of each family (:func:`family_key`), in the order given.
+
+    Streams: only the keys seen are kept, so an export can collapse families
+    without holding its records.
+    """
+    seen: set[str] = set()
+    for record in records:
+        key = family_key(record)
+        if key not in seen:
+            seen.add(key)
+            yield record
 
 
 def is_plain(node: Node) -> bool:
@@ -155,22 +192,111 @@ class SearchService:
         dense: DenseIndex | None = None,
         *,
         weights: Mapping[str, float] | None = None,
+        watch: IndexWatch | None = None,
     ) -> None:
         self.store = store
         self.lexical = lexical
         self.dense = dense
         self.weights = dict(weights or {"lexical": 1.0, "dense": 1.0})
+        self.watch = watch  # reopens the indexes when they change on disk (see refresh)
 
     @classmethod
     def open(cls, settings: Settings, store: PatentStore) -> SearchService:
+        """The service over the indexes of ``settings.home``, ready for concurrent searches.
+
+        One service is shared by every thread of the web app's pool. Searching is
+        safe from many threads at once: a search keeps its state in locals; Tantivy
+        searchers, rjieba cuts and usearch lookups may run concurrently (usearch
+        holds the GIL while it searches); the ``functools`` caches lock themselves;
+        the use-m3 encoder serialises its forward passes (:class:`UseEncoder`).
+        What stays lazy and unlocked is the segmenter's jieba, so it is loaded
+        here, once, before any thread asks for it (and not on the first request).
+        Writing (``add``, ``delete``, ``build``) is the indexer's, never concurrent
+        with searches of the same object. When another process (``ipnav index``, an
+        index job) changes the indexes on disk, the service reopens them
+        (:meth:`refresh`, :mod:`ipnav.search.freshness`).
+        """
+        stamp = IndexStamp.read(settings)  # before opening: a write meanwhile is noticed
         lexical = LexicalIndex.open(settings)
+        lexical.segmenter.jieba  # noqa: B018 - load jieba and the user dictionary now
         dense = None
         if (dense_index_path(settings) / "meta.json").exists():
             dense = DenseIndex.open(settings, make_encoder(settings.dense_encoder))
-        return cls(store, lexical, dense)
+        watch = IndexWatch(settings, stamp, settings.search_reload_seconds)
+        return cls(store, lexical, dense, watch=watch)
+
+    def refresh(self, *, force: bool = False) -> bool:
+        """Reopen the indexes whose files changed since they were opened; True if any was.
+
+        Called before each search: it looks at the files at most every
+        ``IPNAV_SEARCH_RELOAD_SECONDS`` (``force``: now). The index objects are
+        swapped, never changed in place, so a search that is running is not disturbed
+        (a step it takes after the swap reads the new index).
+        """
+        if self.watch is None:
+            return False
+        fresh = self.watch.check(self.lexical, self.dense, force=force)
+        if fresh is None:
+            return False
+        self.lexical, self.dense = fresh
+        return True
 
     def close(self) -> None:
         self.lexical.close()
+
+    def _plan(self, text: str, filters: Filters | None, mode: SearchMode) -> _Plan:
+        """Parse ``text`` and settle what each part of a search runs (see :class:`_Plan`)."""
+        self.refresh()
+        node = parse_query(text)
+        query = SearchQuery(node=node, text=free_text(node), filters=filters or Filters())
+        plain = is_plain(node)
+        if mode is not SearchMode.LEXICAL and self.dense is None:
+            if mode is SearchMode.DENSE:
+                raise DenseIndexUnavailable(
+                    "no dense index yet; build it with `ipnav index` "
+                    "(or search with --mode lexical)"
+                )
+            mode = SearchMode.LEXICAL
+        lexical_query = query
+        if plain:
+            ored = any_word(node, self.lexical.segmenter, self.lexical.idf)
+            lexical_query = replace(query, node=ored)
+        return _Plan(query=query, lexical_query=lexical_query, plain=plain, mode=mode)
+
+    def _ranking(self, plan: _Plan, n: int, known: dict[str, int | None]) -> list[Hit]:
+        """The best ``n`` hits by relevance from rank 1 (the match count into ``known``)."""
+        query, mode, plain = plan.query, plan.mode, plan.plain
+        depth = max(MIN_DEPTH, n)
+        if mode is SearchMode.LEXICAL:
+            hits, known["total"] = self.lexical.search_counted(query, n)
+            return hits
+        if mode is SearchMode.DENSE:
+            return self._dense(query, depth, plain)[:n]
+        if plain:
+            lexical_hits = self.lexical.search(plan.lexical_query, depth)
+            dense_hits = self._dense(query, depth, plain)
+        else:
+            # one pass: the best matches (the lexical list and what the cosine
+            # re-ranks) and their count
+            pool, known["total"] = self.lexical.search_counted(query, max(RERANK_DEPTH, depth))
+            lexical_hits = pool[:depth]
+            dense_hits = self._rerank(query, pool, depth)
+        fused = fuse(
+            {"lexical": lexical_hits, "dense": dense_hits},
+            method=FusionMethod.RRF,
+            weights=self.weights,
+        )
+        return list(fused[:n])
+
+    def _by_date(
+        self, plan: _Plan, sort: SortOrder, n: int, offset: int, known: dict[str, int | None]
+    ) -> list[Hit]:
+        """Matches ``offset .. offset + n`` in a date order (:mod:`ipnav.search.sort`)."""
+        assert sort.field is not None
+        hits, known["total"] = self.lexical.search_sorted(
+            plan.counted, n, offset, field=sort.field, descending=sort.descending
+        )
+        return hits
 
     def search(
         self,
@@ -184,60 +310,29 @@ class SearchService:
         facet_limit: int = 10,
         collapse_family: bool = False,
         highlight: bool = True,
+        sort: SortOrder = SortOrder.RELEVANCE,
     ) -> SearchResult:
         """Ranked results ``offset .. offset + k`` of the query ``text``.
 
         ``facets`` names fields of :data:`~ipnav.search.lexical_schema.FACET_FIELDS`
         to count over the whole result set; ``collapse_family`` keeps one hit per
-        family (``offset`` and ``k`` then count families).
+        family (``offset`` and ``k`` then count families); ``sort`` by a date lists
+        the counted matches in that order, in any mode (:mod:`ipnav.search.sort`).
         """
-        node = parse_query(text)
-        query = SearchQuery(node=node, text=free_text(node), filters=filters or Filters())
-        plain = is_plain(node)
-        if mode is not SearchMode.LEXICAL and self.dense is None:
-            if mode is SearchMode.DENSE:
-                raise DenseIndexUnavailable(
-                    "no dense index yet; build it with `ipnav index` "
-                    "(or search with --mode lexical)"
-                )
-            mode = SearchMode.LEXICAL
-        if plain:
-            ored = any_word(node, self.lexical.segmenter, self.lexical.idf)
-            lexical_query = replace(query, node=ored)
-        else:
-            lexical_query = query
-        # what "N matching" counts: every match of an expert query; for a plain query the
-        # documents holding all its words (counting any-word matches costs a scan of
-        # most of a large corpus and says little)
-        counted = query
+        plan = self._plan(text, filters, mode)
+        query, mode = plan.query, plan.mode
         known: dict[str, int | None] = {}  # the match count, where a search counted it
 
         def ranking(n: int) -> list[Hit]:
-            """The best ``n`` hits from rank 1."""
-            depth = max(MIN_DEPTH, n)
-            if mode is SearchMode.LEXICAL:
-                hits, known["total"] = self.lexical.search_counted(query, n)
-                return hits
-            if mode is SearchMode.DENSE:
-                return self._dense(query, depth, plain)[:n]
-            if plain:
-                lexical_hits = self.lexical.search(lexical_query, depth)
-                dense_hits = self._dense(query, depth, plain)
-            else:
-                # one pass: the best matches (the lexical list and what the cosine
-                # re-ranks) and their count
-                pool, known["total"] = self.lexical.search_counted(query, max(RERANK_DEPTH, depth))
-                lexical_hits = pool[:depth]
-                dense_hits = self._rerank(query, pool, depth)
-            fused = fuse(
-                {"lexical": lexical_hits, "dense": dense_hits},
-                method=FusionMethod.RRF,
-                weights=self.weights,
-            )
-            return list(fused[:n])
+            """The best ``n`` hits from rank 1, in the asked order."""
+            if sort is not SortOrder.RELEVANCE:
+                return self._by_date(plan, sort, n, 0, known)
+            return self._ranking(plan, n, known)
 
         if collapse_family:
             pairs = self._collapsed(ranking, offset, k)
+        elif sort is not SortOrder.RELEVANCE:  # Tantivy pages itself
+            pairs = self._records(self._by_date(plan, sort, k, offset, known))
         elif mode is SearchMode.LEXICAL:  # Tantivy pages itself
             hits, known["total"] = self.lexical.search_counted(query, k, offset)
             pairs = self._records(hits)
@@ -248,29 +343,69 @@ class SearchService:
             terms = query_terms(query.text, self.lexical.segmenter)
         items = [self._item(record, hit, query.text, terms, n) for record, hit, n in pairs]
         total = None
-        if mode is not SearchMode.DENSE:
+        if mode is not SearchMode.DENSE or sort is not SortOrder.RELEVANCE:
             total = known.get("total")
             if total is None:
-                total = self.lexical.total(counted)
-        counts = self.lexical.facet_counts(counted, facets, facet_limit) if facets else {}
+                total = self.lexical.total(plan.counted)
+        counts = self.lexical.facet_counts(plan.counted, facets, facet_limit) if facets else {}
         return SearchResult(
             query=query,
             mode=mode,
             items=items,
             total=total,
-            plain=plain,
+            plain=plan.plain,
             weights=self.weights,
             facets=counts,
             collapsed=collapse_family,
+            sort=sort,
         )
 
+    def result_ids(
+        self,
+        text: str,
+        *,
+        limit: int,
+        filters: Filters | None = None,
+        mode: SearchMode = SearchMode.HYBRID,
+        sort: SortOrder = SortOrder.RELEVANCE,
+        batch: int = 1000,
+    ) -> Iterator[str]:
+        """Ids of the result list in the order its pages show it, at most ``limit``: exports.
+
+        Lexical and date orders are read from Tantivy ``batch`` ids at a time, so a
+        long export never holds every id. A hybrid or dense ranking is fused once, as
+        deep as the pages reach: the match count (``limit`` at most; ``limit`` in dense
+        mode, which counts nothing). Family collapsing is the caller's
+        (:func:`one_per_family` over the records).
+        """
+        plan = self._plan(text, filters, mode)  # now: a bad query fails before any id
+        return self._result_ids(plan, sort, limit, batch)
+
+    def _result_ids(self, plan: _Plan, sort: SortOrder, limit: int, batch: int) -> Iterator[str]:
+        known: dict[str, int | None] = {}
+        if sort is SortOrder.RELEVANCE and plan.mode is not SearchMode.LEXICAL:
+            depth = limit
+            if plan.mode is not SearchMode.DENSE:
+                depth = min(limit, self.lexical.total(plan.counted))
+            if depth > 0:
+                yield from (hit.id for hit in self._ranking(plan, depth, known))
+            return
+        done = 0
+        while done < limit:
+            size = min(batch, limit - done)
+            if sort is SortOrder.RELEVANCE:
+                hits, _ = self.lexical.search_counted(plan.query, size, done, count=False)
+            else:
+                hits = self._by_date(plan, sort, size, done, known)
+            yield from (hit.id for hit in hits)
+            done += len(hits)
+            if len(hits) < size:
+                return
+
     def _records(self, hits: list[Hit]) -> list[tuple[PatentRecord, Hit, int]]:
-        out = []
-        for hit in hits:
-            record = self.store.get(hit.id)
-            if record is not None:  # an index a little behind the store: skip, never crash
-                out.append((record, hit, 1))
-        return out
+        # one read for the page; an index a little behind the store: skip, never crash
+        found = {record.id: record for record in self.store.get_many([hit.id for hit in hits])}
+        return [(found[hit.id], hit, 1) for hit in hits if hit.id in found]
 
     def _collapsed(self, ranking, offset: int, k: int) -> list[tuple[PatentRecord, Hit, int]]:
         """Families ``offset .. offset + k`` of the ranking, each by its best member.
@@ -328,6 +463,8 @@ class SearchService:
         * plain query with filters: nearest neighbours fetched in growing
           rounds, each round's candidates checked against the filters with one
           Tantivy query (:meth:`LexicalIndex.matching`).
+        * plain query inside a set of ids (``Filters.only_ids``): the ids that pass
+          the filters, ranked by the cosine among themselves.
         """
         assert self.dense is not None
         dense = self.dense
@@ -341,6 +478,9 @@ class SearchService:
         if replace(query.filters, exclude_ids=()).empty:
             return dense.search_vector(vector, depth, exclude_ids=exclude)
         only_filters = SearchQuery(filters=query.filters)
+        if query.filters.only_ids is not None:  # inside a collection: rank its allowed members
+            allowed = self.lexical.matching(only_filters, query.filters.only_ids)
+            return dense.search_vector(vector, depth, allowed=allowed, exclude_ids=exclude)
         size = dense.count()
         fetch = min(size, 4 * depth)
         while True:
@@ -353,6 +493,7 @@ class SearchService:
 
     def export_ids(self, text: str, filters: Filters | None = None) -> list[str]:
         """Every id the query matches (Boolean meaning), best first, for exports."""
+        self.refresh()
         node = parse_query(text)
         query = SearchQuery(node=node, text=free_text(node), filters=filters or Filters())
         return self.lexical.doc_ids(query)

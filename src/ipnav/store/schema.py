@@ -29,6 +29,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -202,4 +203,179 @@ audit_log = Table(
     Column("target", String(320)),
     Column("details", JsonDoc),
     Index("ix_audit_log_at", "at"),
+)
+
+# -- background jobs (ipnav.jobs): one durable row per job, whatever the queue -----
+
+job = Table(
+    "job",
+    metadata,
+    Column("id", String(32), primary_key=True),  # uuid4 hex; also the queue task's id
+    Column("kind", String(32), nullable=False),  # a key of ipnav.jobs.kinds.KINDS
+    Column("params", JsonDoc, nullable=False),
+    Column("status", String(16), nullable=False),  # queued, running, done, failed, cancelled
+    Column("progress_done", Integer, nullable=False, default=0),
+    Column("progress_total", Integer),  # NULL while unknown
+    Column("stage", String(200)),
+    Column("message", Text),  # the error of a failed job, a note of a done one
+    Column("result", JsonDoc),  # e.g. {"file": "<id>.csv", "records": 120}
+    Column("user_id", Integer, ForeignKey("app_user.id", ondelete="SET NULL")),
+    Column("user_email", String(320)),  # kept when the user is deleted
+    Column("worker", String(200)),  # host:pid of the worker that runs / ran it
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("started_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_job_user_created", "user_id", "created_at"),
+    Index("ix_job_status", "status"),
+)
+
+# -- saved searches (ipnav.accounts.saved_searches): a user's named queries -----------
+
+saved_search = Table(
+    "saved_search",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("app_user.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("query", Text, nullable=False),
+    Column("params", JsonDoc, nullable=False),  # filters, mode, sort, collapse
+    Column("note", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_run_at", DateTime(timezone=True)),
+    Index("ix_saved_search_user", "user_id", "created_at"),
+)
+
+# -- thematic databases (ipnav.collections): collections, their queries and snapshots -----
+
+collection = Table(
+    "collection",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False),  # unique per owner organisation
+    # NULL: a platform collection, made by the local operator without --org
+    Column("owner_org_id", Integer, ForeignKey("organisation.id")),
+    Column("title", String(300), nullable=False),
+    Column("description", Text),
+    Column("visibility", String(16), nullable=False),  # private, shared, public
+    Column("created_by", String(320)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("owner_org_id", "name"),
+    Index("ix_collection_name", "name"),
+)
+
+collection_share = Table(  # organisations a "shared" collection is shown to
+    "collection_share",
+    metadata,
+    Column(
+        "collection_id",
+        Integer,
+        ForeignKey("collection.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column(
+        "organisation_id",
+        Integer,
+        ForeignKey("organisation.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+)
+
+collection_query = Table(
+    "collection_query",
+    metadata,
+    Column(
+        "collection_id",
+        Integer,
+        ForeignKey("collection.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("position", Integer, primary_key=True),  # 1, 2, ... as shown
+    Column("query", Text, nullable=False),
+    Column("mode", String(16), nullable=False),
+    Column("filters", JsonDoc, nullable=False),  # ipnav.jobs.export.filters_to_params
+)
+
+collection_manual = Table(  # ids added to or removed from what the queries find
+    "collection_manual",
+    metadata,
+    Column(
+        "collection_id",
+        Integer,
+        ForeignKey("collection.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("patent_id", String(300), primary_key=True),
+    Column("action", String(8), nullable=False),  # include / exclude
+    Column("note", Text),
+    Column("added_by", String(320)),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+)
+
+collection_branch = Table(  # the technology breakdown (技术分解表), a tree
+    "collection_branch",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "collection_id",
+        Integer,
+        ForeignKey("collection.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("parent_id", Integer, ForeignKey("collection_branch.id", ondelete="CASCADE")),
+    Column("position", Integer, nullable=False),
+    Column("name_zh", String(200), nullable=False),
+    Column("name_en", String(200), nullable=False),
+    Column("query", Text),  # NULL: a heading; its members are its children's
+    Index("ix_collection_branch_collection", "collection_id", "position"),
+)
+
+collection_snapshot = Table(
+    "collection_snapshot",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "collection_id",
+        Integer,
+        ForeignKey("collection.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("version", Integer, nullable=False),  # 1, 2, ... per collection
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(320)),
+    Column("cutoff_date", Date),  # latest publication date among the members
+    Column("ingested_at", DateTime(timezone=True)),  # the store's latest write then
+    Column("member_count", Integer, nullable=False),
+    Column("queries", JsonDoc, nullable=False),  # as run: text, mode, filters, matches
+    Column("manual", JsonDoc, nullable=False),  # included / excluded counts
+    Column("branches", JsonDoc, nullable=False),  # the breakdown tree as it was, with counts
+    Column("note", Text),
+    UniqueConstraint("collection_id", "version"),
+)
+
+collection_snapshot_member = Table(
+    "collection_snapshot_member",
+    metadata,
+    Column(
+        "snapshot_id",
+        Integer,
+        ForeignKey("collection_snapshot.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("patent_id", String(300), primary_key=True),  # no FK: a snapshot outlives deletions
+    Column("via", String(200), nullable=False),  # query numbers "1,3", or "manual"
+)
+
+collection_snapshot_branch = Table(
+    "collection_snapshot_branch",
+    metadata,
+    Column(
+        "snapshot_id",
+        Integer,
+        ForeignKey("collection_snapshot.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("branch_id", Integer, primary_key=True),  # as frozen in collection_snapshot.branches
+    Column("patent_id", String(300), primary_key=True),
 )

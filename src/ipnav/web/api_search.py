@@ -5,19 +5,22 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field, model_validator
 
 from ipnav.search.service import SearchMode
+from ipnav.search.sort import SortOrder
 from ipnav.web.deps import PriorArt, Public, Search
 from ipnav.web.errors import WebError
 from ipnav.web.params import (
+    MAX_COLLECTION_CHARS,
     MAX_DISCLOSURE_CHARS,
     MAX_OFFSET,
     MAX_QUERY_CHARS,
     check_query,
     filters_from,
 )
+from ipnav.web.scope import scoped_filters
 
 router = APIRouter(prefix="/api/v1", tags=["search"])
 
@@ -39,6 +42,7 @@ def result_row(item: Any) -> dict[str, Any]:
         "publication_date": record.publication_date.isoformat()
         if record.publication_date
         else None,
+        "filing_date": record.filing_date.isoformat() if record.filing_date else None,
         "country": record.country,
         "applicants": [p.name for p in record.applicants],
         "ipc": record.ipc[:5],
@@ -58,6 +62,7 @@ def result_row(item: Any) -> dict[str, Any]:
 
 @router.get("/search", responses=ERRORS)
 def api_search(
+    request: Request,
     service: Search,
     user: Public,
     q: Annotated[str, Query(max_length=MAX_QUERY_CHARS, description="Words or expert query")],
@@ -72,8 +77,20 @@ def api_search(
     ipc: Annotated[list[str], Query()] = [],  # noqa: B006
     facet: Annotated[list[str], Query(max_length=40)] = [],  # noqa: B006
     collapse_family: bool = False,
+    sort: Annotated[
+        SortOrder,
+        Query(description="relevance (default), publication-desc/-asc, filing-desc/-asc"),
+    ] = SortOrder.RELEVANCE,
+    collection: Annotated[
+        str | None,
+        Query(max_length=MAX_COLLECTION_CHARS, description="Search inside this thematic database"),
+    ] = None,
 ) -> dict[str, Any]:
-    """Ranked results of a query; `total` counts every match (null in dense mode)."""
+    """Ranked results of a query; `total` counts every match (null in dense mode).
+
+    A date `sort` lists the matches that `total` counts by that date (newest or
+    oldest first, records without the date last), in any mode; `score` is then 0.
+    """
     check_query(q)
     filters = filters_from(
         country=country,
@@ -83,6 +100,7 @@ def api_search(
         legal_status=legal_status,
         ipc=ipc,
     )
+    filters = scoped_filters(request, user, collection, filters)
     result = service.search(
         q,
         k=top,
@@ -91,10 +109,12 @@ def api_search(
         filters=filters,
         facets=tuple(dict.fromkeys(facet))[:8],
         collapse_family=collapse_family,
+        sort=sort,
     )
     return {
         "query": q,
         "mode": result.mode.value,
+        "sort": result.sort.value,
         "total": result.total,
         "offset": offset,
         "items": [result_row(item) for item in result.items],

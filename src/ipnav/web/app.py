@@ -27,8 +27,16 @@ from ipnav import __version__
 from ipnav.errors import IpnavError
 from ipnav.settings import Settings
 from ipnav.web import admin, api_patents, api_search, auth, docs, patents, prior_art, search
+from ipnav.web import api_collections as collection_api
+from ipnav.web import collections as collection_routes
+from ipnav.web import export as export_routes
+from ipnav.web import jobs as jobs_routes
+from ipnav.web import saved as saved_routes
+from ipnav.web import static_vendor as vendor_routes
+from ipnav.web.cookies import SecureCookies
 from ipnav.web.errors import HTTP_CODES, ErrorInfo, error_info
 from ipnav.web.i18n import COOKIE, choose_language, normalise
+from ipnav.web.openapi import with_error_bodies
 from ipnav.web.render import Pages
 from ipnav.web.security import RateLimiter, SecurityHeaders
 
@@ -83,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
     )
+    app.openapi = with_error_bodies(app.openapi)  # type: ignore[method-assign]
     settings = settings or Settings()
     app.state.settings = settings
     app.state.pages = Pages()
@@ -91,6 +100,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (search, patents, prior_art, auth, admin, api_search, api_patents, docs):
         app.include_router(module.router)
     app.include_router(auth.api_router)
+    app.include_router(jobs_routes.router)  # background jobs: pages and /api/v1/jobs
+    app.include_router(jobs_routes.api_router)
+    for module in (export_routes, saved_routes):  # results-page exports, saved searches
+        app.include_router(module.router)
+        app.include_router(module.api_router)
+    app.include_router(collection_routes.router)  # thematic databases: pages and API
+    app.include_router(collection_api.api_router)
+    app.include_router(vendor_routes.router)  # /vendor/plotly.min.js for the charts
 
     @app.middleware("http")
     async def language(request: Request, call_next) -> Response:
@@ -108,8 +125,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         session_cookie=SESSION_COOKIE,
         max_age=SESSION_SECONDS,
         same_site="lax",
-        https_only=False,  # set Secure behind TLS via the reverse proxy
+        https_only=settings.secure_cookies,  # IPNAV_SECURE_COOKIES=1 behind TLS
     )
+    if settings.secure_cookies:  # the language cookie and any other: see web/cookies.py
+        app.add_middleware(SecureCookies)
     app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(IpnavError)

@@ -26,6 +26,7 @@ from ipnav.web.deps import (
 )
 from ipnav.web.errors import NotFound
 from ipnav.web.i18n import COOKIE
+from ipnav.web.params import RowId
 from ipnav.web.security import csrf_token
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -140,7 +141,7 @@ def create_token(
 
 @router.post("/profile/tokens/{token_id}/revoke")
 def revoke_token(
-    request: Request, token_id: int, user: Member, _csrf: Csrf, accounts: AccountsDep
+    request: Request, token_id: RowId, user: Member, _csrf: Csrf, accounts: AccountsDep
 ) -> Response:
     try:
         accounts.revoke_token(user, token_id)

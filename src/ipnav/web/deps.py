@@ -22,6 +22,7 @@ from ipnav.search.prior_art import PriorArtSearch
 from ipnav.search.service import SearchService
 from ipnav.store.patents import PatentStore
 from ipnav.web.errors import ServiceUnavailable, WebError
+from ipnav.web.i18n import normalise
 from ipnav.web.render import Pages
 from ipnav.web.security import Forbidden, check_csrf
 
@@ -99,8 +100,11 @@ class Require:
                 f"this needs the role {self.min_role.name} or higher; you are {user.role.name}"
             )
         lang = getattr(request.state, "lang", None)
-        if not user.anonymous and lang and getattr(request.state, "lang_from_query", False):
-            request.app.state.accounts.set_language(user, lang)  # remembered per user
+        if not user.anonymous and lang:
+            if getattr(request.state, "lang_from_query", False):
+                request.app.state.accounts.set_language(user, lang)  # remembered per user
+            else:  # the saved language comes before the cookie and the browser's
+                request.state.lang = normalise(user.language) or lang
         return user
 
     def __repr__(self) -> str:

@@ -19,7 +19,28 @@ from ipnav.accounts.errors import (
     UnknownUser,
     WeakPassword,
 )
+from ipnav.accounts.saved_searches import SavedSearchError, SavedSearchNotFound
+from ipnav.collections.errors import (
+    AmbiguousCollection,
+    BreakdownError,
+    CollectionError,
+    CollectionExists,
+    CollectionNotAllowed,
+    CollectionNotFound,
+    SearchUnavailable,
+    SnapshotNotFound,
+    UnknownPatent,
+)
 from ipnav.errors import IpnavError
+from ipnav.jobs.errors import (
+    JobError,
+    JobFileMissing,
+    JobNotAllowed,
+    JobNotFound,
+    JobsConfigError,
+    JobStateError,
+    QueueUnavailable,
+)
 from ipnav.model.classification import ClassificationError
 from ipnav.model.numbers import NumberError
 from ipnav.search.lexical import LexicalIndexError, UnknownFacet
@@ -79,6 +100,25 @@ CORE_ERRORS: tuple[tuple[type[Exception], int, str], ...] = (
     (DuplicateEmail, 409, "conflict"),
     (UnknownUser, 404, "not_found"),
     (UnknownRole, 400, "bad_request"),
+    (SavedSearchNotFound, 404, "not_found"),
+    (SavedSearchError, 400, "invalid_saved_search"),
+    (JobNotFound, 404, "not_found"),
+    (JobNotAllowed, 403, "forbidden"),
+    (JobStateError, 409, "conflict"),
+    (JobFileMissing, 410, "gone"),
+    (QueueUnavailable, 503, "unavailable"),
+    (JobsConfigError, 503, "unavailable"),
+    (JobError, 400, "bad_request"),
+    # thematic databases: an invisible collection is a 404 like an unknown one
+    (CollectionNotFound, 404, "not_found"),
+    (SnapshotNotFound, 404, "not_found"),
+    (CollectionNotAllowed, 403, "forbidden"),
+    (CollectionExists, 409, "conflict"),
+    (AmbiguousCollection, 409, "ambiguous_collection"),
+    (UnknownPatent, 400, "unknown_patent"),
+    (BreakdownError, 400, "invalid_breakdown"),
+    (SearchUnavailable, 503, "index_missing"),
+    (CollectionError, 400, "invalid_collection"),
 )
 
 

@@ -3,8 +3,10 @@
 The ``.po`` files under ``locale/`` are the only source; they are compiled in
 memory (:func:`load_translations`) when the app is built, so no binary ``.mo``
 file is kept in the repository. The language of a request is the first of
-``?lang=``, the ``lang`` cookie and the browser's ``Accept-Language`` that
-names a supported language; Chinese is the default.
+``?lang=``, the logged-in user's saved language, the ``lang`` cookie and the
+browser's ``Accept-Language`` that names a supported language; Chinese is the
+default. A logged-in user who picks a language with ``?lang=`` has it saved
+(``app_user.language``), so it follows them to every browser.
 """
 
 from __future__ import annotations
@@ -72,8 +74,18 @@ def from_accept_language(header: str | None) -> str | None:
     return min(ranked)[2] if ranked else None
 
 
-def choose_language(query: str | None, cookie: str | None, accept: str | None) -> str:
-    return normalise(query) or normalise(cookie) or from_accept_language(accept) or DEFAULT_LANGUAGE
+def choose_language(
+    query: str | None, cookie: str | None, accept: str | None, saved: str | None = None
+) -> str:
+    """``?lang=``, else the logged-in user's saved language, else the cookie, else the
+    browser's ``Accept-Language``, else Chinese."""
+    return (
+        normalise(query)
+        or normalise(saved)
+        or normalise(cookie)
+        or from_accept_language(accept)
+        or DEFAULT_LANGUAGE
+    )
 
 
 def template_messages() -> list[str]:
