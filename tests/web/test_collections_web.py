@@ -304,9 +304,7 @@ def test_api_errors_have_codes(client, people, private):
     assert member.status_code == 403
 
 
-def test_the_general_search_and_export_take_collection_as_a_scope(
-    client, people, private, login
-):
+def test_the_general_search_and_export_take_collection_as_a_scope(client, people, private, login):
     a, b = people["a"], people["b"]
     members = api(client, a, "GET", "/collections/a-secret/members?limit=500").json()
     ids = {m["id"] for m in members["items"]}
@@ -325,9 +323,9 @@ def test_the_general_search_and_export_take_collection_as_a_scope(
     unknown = api(client, b, "GET", "/search", params={**params, "collection": "no-such-db"})
     assert hidden.status_code == unknown.status_code == 404
     assert hidden.json()["code"] == unknown.json()["code"] == "not_found"
-    assert hidden.json()["message"].replace("a-secret", "X") == unknown.json()[
-        "message"
-    ].replace("no-such-db", "X")
+    assert hidden.json()["message"].replace("a-secret", "X") == unknown.json()["message"].replace(
+        "no-such-db", "X"
+    )
     assert api(client, b, "GET", "/export", params={**params, "format": "csv"}).status_code == 404
     # the results page keeps the scope in its links and says so
     login(client, a["email"], PASSWORD)
