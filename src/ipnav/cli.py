@@ -33,7 +33,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from ipnav import __version__
+from ipnav import __version__, cli_analytics
 from ipnav.cli_collections import app as collection_app
 from ipnav.cli_filters import (
     ApplicantOpt,
@@ -790,6 +790,8 @@ user_app = typer.Typer(
 )
 app.add_typer(user_app, name="user")
 app.add_typer(collection_app, name="collection")  # thematic databases: ipnav/cli_collections.py
+app.command(name="analyze")(cli_analytics.analyze)  # ipnav/cli_analytics.py
+app.command(name="report")(cli_analytics.report)
 
 ROLE_NAMES = "member, analyst, institution_admin, provincial_admin, system_admin"
 ORG_KINDS = (

@@ -352,6 +352,46 @@ def test_the_collection_commands(home):
     assert len(data["members"]) == 3 and data["shared_with"] == ["Org B"]
     inside = ipnav("collection", "search", "cli-batteries", "charging", "--format", "json")
     assert inside.exit_code == 0 and {r["id"] for r in json.loads(inside.stdout)} <= expected
+    check_analyze_and_report(ipnav, home, expected)
     assert ipnav("collection", "delete", "cli-batteries").exit_code == 0
     gone = ipnav("collection", "show", "cli-batteries")
     assert gone.exit_code == 1 and "no collection 'cli-batteries'" in gone.output
+
+
+def check_analyze_and_report(ipnav, home, members: set[str]) -> None:
+    """``ipnav analyze`` and ``ipnav report`` over the collection's latest snapshot."""
+    import docx
+    import openpyxl
+
+    analyzed = ipnav("analyze", "cli-batteries", "--format", "json", "--lang", "en")
+    assert analyzed.exit_code == 0, analyzed.output
+    data = json.loads(analyzed.stdout)
+    assert data["snapshot"] == {
+        "version": 2,
+        "members": len(members),
+        "cutoff": data["snapshot"]["cutoff"],
+    }
+    trend = data["analyses"]["filing_trend"]
+    records = home.store.get_many(sorted(members))
+    years: dict[int, int] = {}
+    for record in records:
+        if record.filing_date:
+            years[record.filing_date.year] = years.get(record.filing_date.year, 0) + 1
+    rows = trend["rows"]
+    assert {r["year"]: r["filings"] for r in rows if r["filings"]} == years
+    assert ipnav("analyze", "no-such-db").exit_code == 1
+    out = home.settings.home / "reports"
+    out.mkdir(exist_ok=True)
+    for suffix in ("docx", "xlsx"):
+        made = ipnav("report", "cli-batteries", "--to", str(out / f"r.{suffix}"), "--lang", "zh")
+        assert made.exit_code == 0, made.output
+        assert "snapshot 2" in made.output
+    headings = [
+        p.text
+        for p in docx.Document(out / "r.docx").paragraphs
+        if p.style.name.startswith("Heading")
+    ]
+    assert any("专利导航" in h or "技术分解" in h for h in headings), headings
+    assert "filing_trend" in openpyxl.load_workbook(out / "r.xlsx").sheetnames
+    bad = ipnav("report", "cli-batteries", "--to", str(out / "r.pdf"))
+    assert bad.exit_code != 0 and ".docx" in bad.output
