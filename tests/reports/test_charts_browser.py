@@ -11,6 +11,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi import FastAPI
@@ -85,6 +86,13 @@ def chart_server(analyses):
 
 
 def test_every_chart_draws_under_the_sites_csp(chart_server):
+    # in a thread of its own: the browser tests' Playwright may own this thread's loop,
+    # and Playwright's sync API refuses to start inside a running loop
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(_draw_every_chart, chart_server).result()
+
+
+def _draw_every_chart(chart_server) -> None:
     from playwright.sync_api import sync_playwright
 
     from ipnav.web.security import CSP
