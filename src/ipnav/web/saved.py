@@ -23,10 +23,9 @@ from ipnav.accounts.saved_searches import (
     SavedSearch,
     SavedSearchError,
     SavedSearches,
-    SavedSearchNotFound,
 )
 from ipnav.web.deps import Csrf, Member, PagesDep
-from ipnav.web.errors import NotFound, WebError
+from ipnav.web.errors import WebError
 from ipnav.web.params import LIST_PARAMS, RowId, SearchArgs
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -59,10 +58,6 @@ def _from_query_string(text: str) -> dict[str, Any]:
     for key, found in parse_qs(text[:4000], keep_blank_values=False).items():
         values[key] = found if key in LIST_PARAMS else found[-1]
     return values
-
-
-def _not_found(exc: SavedSearchNotFound) -> NotFound:
-    return NotFound(str(exc))
 
 
 def _create(saved: SavedSearches, user, name: str, query: str, params, note) -> SavedSearch:
@@ -99,10 +94,7 @@ def save_search(
 
 @router.get("/saved/{search_id}/run")
 def run_saved(search_id: RowId, user: Member, saved: Saved) -> Response:
-    try:
-        item = saved.mark_run(user, search_id)
-    except SavedSearchNotFound as exc:
-        raise _not_found(exc) from None
+    item = saved.mark_run(user, search_id)
     return RedirectResponse(search_link(item), status_code=303)
 
 
@@ -115,21 +107,13 @@ def rename_saved(
     name: Annotated[str, Form(max_length=MAX_NAME_CHARS)] = "",
     note: Annotated[str | None, Form(max_length=MAX_NOTE_CHARS)] = None,
 ) -> Response:
-    try:
-        saved.rename(user, search_id, name, note=note)
-    except SavedSearchNotFound as exc:
-        raise _not_found(exc) from None
-    except SavedSearchError as exc:
-        raise WebError(str(exc), code="invalid_saved_search") from None
+    saved.rename(user, search_id, name, note=note)
     return RedirectResponse(f"/saved#saved-{search_id}", status_code=303)
 
 
 @router.post("/saved/{search_id}/delete")
 def delete_saved(search_id: RowId, user: Member, _csrf: Csrf, saved: Saved) -> Response:
-    try:
-        saved.delete(user, search_id)
-    except SavedSearchNotFound as exc:
-        raise _not_found(exc) from None
+    saved.delete(user, search_id)
     return RedirectResponse("/saved", status_code=303)
 
 
@@ -171,8 +155,5 @@ def api_saved_create(body: SavedSearchIn, user: Member, saved: Saved) -> dict[st
 @api_router.delete("/saved-searches/{search_id}", status_code=204)
 def api_saved_delete(search_id: RowId, user: Member, saved: Saved) -> Response:
     """Delete one of your saved searches (404 `not_found` for any other id)."""
-    try:
-        saved.delete(user, search_id)
-    except SavedSearchNotFound as exc:
-        raise _not_found(exc) from None
+    saved.delete(user, search_id)
     return Response(status_code=204)
