@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from rich.console import Console
 from rich.table import Table
 
 from ipnav.model.record import PatentRecord
+
+
+class OutputFormat(StrEnum):
+    """``--format`` of the listing commands."""
+
+    table = "table"
+    json = "json"
 
 
 def _join(values, limit: int = 12) -> str:
